@@ -1,0 +1,108 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module names are global in a package graph, so ours carry the `Replacer` prefix while the folders keep the
+// short names the design fixes (Sources/Core, Sources/Matchers, Sources/Server).
+let package = Package(
+    name: "k8s-image-replacer",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "k8s-image-replacer", targets: ["k8s-image-replacer"]),
+        .library(name: "ReplacerCore", targets: ["ReplacerCore"]),
+        .library(name: "ReplacerMatchers", targets: ["ReplacerMatchers"]),
+        .library(name: "ReplacerCLI", targets: ["ReplacerCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPCRE2",
+            path: "Sources/CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
+        .target(
+            name: "ReplacerCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Core"
+        ),
+        .target(
+            name: "ReplacerMatchers",
+            dependencies: ["ReplacerCore", "CPCRE2"],
+            path: "Sources/Matchers"
+        ),
+        .target(
+            name: "ReplacerServer",
+            dependencies: [
+                "ReplacerCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Server"
+        ),
+        .target(
+            name: "ReplacerCLI",
+            dependencies: [
+                "ReplacerCore",
+                "ReplacerMatchers",
+                "ReplacerServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Sources/CLI"
+        ),
+        .executableTarget(
+            name: "k8s-image-replacer",
+            dependencies: ["ReplacerCLI", "ReplacerCore", "ReplacerMatchers"],
+            path: "Sources/k8s-image-replacer"
+        ),
+        .testTarget(name: "CoreTests", dependencies: ["ReplacerCore"], path: "Tests/CoreTests"),
+        .testTarget(name: "MatchersTests", dependencies: ["ReplacerMatchers"], path: "Tests/MatchersTests"),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "ReplacerServer",
+                "ReplacerMatchers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/ServerTests"
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["ReplacerCLI", "ReplacerMatchers", "k8s-image-replacer"],
+            path: "Tests/CLITests",
+            exclude: ["Fixtures"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
