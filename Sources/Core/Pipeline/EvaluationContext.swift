@@ -1,0 +1,32 @@
+/// Where an image is being evaluated: the pod and container it belongs to.
+///
+/// Stages use it for `when` scoping; matchers may use it too (a plugin could name a mirror after the namespace).
+/// Every field is optional because `explain` runs without a pod.
+public struct EvaluationContext: Sendable, Hashable {
+    public var namespace: String?
+    public var podName: String?
+    public var labels: [String: String]
+    public var containerName: String?
+    public var containerKind: ContainerKind
+    /// The admission operation (`CREATE`, `UPDATE`), when there is a request.
+    public var operation: String?
+
+    public init(
+        namespace: String? = nil, podName: String? = nil, labels: [String: String] = [:],
+        containerName: String? = nil, containerKind: ContainerKind = .containers, operation: String? = nil
+    ) {
+        self.namespace = namespace
+        self.podName = podName
+        self.labels = labels
+        self.containerName = containerName
+        self.containerKind = containerKind
+        self.operation = operation
+    }
+}
+
+/// The three lists of a Pod spec that hold containers; the raw values are the Pod spec's field names.
+public enum ContainerKind: String, Sendable, Hashable, CaseIterable, Codable {
+    case containers
+    case initContainers
+    case ephemeralContainers
+}

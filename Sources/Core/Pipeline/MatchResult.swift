@@ -1,0 +1,44 @@
+/// What a matcher says about one image.
+///
+/// A struct rather than a public enum so that it can grow (a later matcher may want to attach data) without
+/// breaking plugins that switch over it.
+public struct MatchResult: Sendable, Hashable {
+    enum Outcome: Sendable, Hashable {
+        case noMatch
+        case matched
+        case rewrite(String)
+    }
+
+    let outcome: Outcome
+    /// Which rule decided, in the user's terms (`docker.io`, `rules[2]`), for the trace.
+    public let rule: String?
+    /// For `noMatch`: why not, when that is cheap to say. For a match: extra detail for the trace.
+    public let detail: String?
+
+    /// No rule of the stage applies; the image passes on unchanged and `onMatch` does not fire.
+    public static func noMatch(_ reason: String? = nil) -> MatchResult {
+        MatchResult(outcome: .noMatch, rule: nil, detail: reason)
+    }
+
+    /// A rule applies and rewrites the image to `image`, which the pipeline validates before using it.
+    public static func rewrite(to image: String, rule: String, detail: String? = nil) -> MatchResult {
+        MatchResult(outcome: .rewrite(image), rule: rule, detail: detail)
+    }
+
+    /// A rule applies but leaves the image as it is (an exclusion, say); `onMatch: stop` fires.
+    public static func matched(rule: String, detail: String? = nil) -> MatchResult {
+        MatchResult(outcome: .matched, rule: rule, detail: detail)
+    }
+
+    /// The rewritten image, when the result is a rewrite.
+    public var rewrittenImage: String? {
+        if case .rewrite(let image) = outcome { return image }
+        return nil
+    }
+
+    /// True for `rewrite` and `matched`.
+    public var isMatch: Bool {
+        if case .noMatch = outcome { return false }
+        return true
+    }
+}

@@ -1,0 +1,100 @@
+/// Runs a rule set's stages over one image.
+///
+/// Stages run in file order and each sees the image as the earlier ones left it. A stage whose output is not a
+/// valid reference, or whose matcher throws, changes nothing and adds a warning: the pipeline itself never fails,
+/// because the webhook in front of it must never block a pod for its own sake.
+public struct Pipeline: Sendable {
+    public let ruleSet: RuleSet
+
+    public init(_ ruleSet: RuleSet) {
+        self.ruleSet = ruleSet
+    }
+
+    /// Evaluates `image` in `context`. `trace: false` skips building the per-stage trace (the admission hot path
+    /// needs only the result and warnings); `explain` asks for it.
+    public func run(_ image: String, context: EvaluationContext = EvaluationContext(), trace: Bool = true) async
+        -> PipelineResult
+    {
+        var result = PipelineResult(original: image, image: image, normalized: nil, stages: [])
+        var current: ImageInput
+        do {
+            current = try ImageInput(image)
+        } catch {
+            result.warnings.append("image \"\(Self.clip(image))\" is not a valid reference; left unchanged")
+            if trace {
+                result.stages = ruleSet.stages.map {
+                    StageTrace(
+                        stage: $0.name, matcher: $0.matcherID, outcome: .notReached, input: image, output: image,
+                        detail: "the image is not a valid reference: \(error)")
+                }
+            }
+            return result
+        }
+        result.normalized = current.normalized
+        if trace { result.stages.reserveCapacity(ruleSet.stages.count) }
+
+        for (index, stage) in ruleSet.stages.enumerated() {
+            if let reason = stage.condition.isUnconditional ? nil : stage.condition.rejection(for: context) {
+                if trace { result.stages.append(Self.entry(stage, .skipped, current.written, detail: reason)) }
+                continue
+            }
+            let verdict: MatchResult
+            do {
+                verdict = try await stage.matcher.evaluate(current, context: context)
+            } catch {
+                result.warnings.append("stage \(stage.name): matcher failed, image kept: \(error)")
+                result.refusedBy.append(stage.name)
+                if trace { result.stages.append(Self.entry(stage, .failed, current.written, detail: "\(error)")) }
+                continue
+            }
+            var entry = Self.entry(stage, .noMatch, current.written, rule: verdict.rule, detail: verdict.detail)
+            switch verdict.outcome {
+            case .noMatch:
+                break
+            case .matched:
+                entry.outcome = .matched
+            case .rewrite(let output) where output == current.written:
+                entry.outcome = .matched
+            case .rewrite(let output):
+                do {
+                    current = try ImageInput(output)
+                    entry.outcome = .rewritten
+                    entry.output = output
+                    result.rewrittenBy.append(stage.name)
+                } catch {
+                    entry.outcome = .refused
+                    result.refusedBy.append(stage.name)
+                    entry.detail = "rule \(verdict.rule ?? "?") produced \"\(Self.clip(output))\", not a valid reference: \(error)"
+                    result.warnings.append(
+                        "stage \(stage.name): rewrite refused, \"\(Self.clip(output))\" is not a valid image reference")
+                }
+            }
+            if trace { result.stages.append(entry) }
+            if verdict.isMatch && entry.outcome != .refused && stage.onMatch == .stop {
+                result.stoppedBy = stage.name
+                if trace {
+                    for later in ruleSet.stages[(index + 1)...] {
+                        result.stages.append(
+                            Self.entry(later, .notReached, current.written, detail: "stage \(stage.name) stopped the pipeline"))
+                    }
+                }
+                break
+            }
+        }
+        result.image = current.written
+        return result
+    }
+
+    private static func entry(
+        _ stage: Stage, _ outcome: StageTrace.Outcome, _ image: String, rule: String? = nil, detail: String? = nil
+    ) -> StageTrace {
+        StageTrace(
+            stage: stage.name, matcher: stage.matcherID, outcome: outcome, rule: rule, input: image, output: image,
+            detail: detail)
+    }
+
+    /// Images come from untrusted pod specs; keep what we echo back short.
+    static func clip(_ text: String, to limit: Int = 80) -> String {
+        text.utf8.count <= limit ? text : String(text.prefix(limit)) + "…"
+    }
+}

@@ -1,0 +1,81 @@
+/// What one stage did to one image: the unit of `explain`.
+public struct StageTrace: Sendable, Hashable, Codable {
+    /// The stage's verdict.
+    public enum Outcome: String, Sendable, Hashable, Codable {
+        /// `when` excluded this pod or container; the matcher did not run.
+        case skipped
+        /// The matcher ran and no rule applied.
+        case noMatch = "no-match"
+        /// A rule applied and rewrote the image.
+        case rewritten
+        /// A rule applied and left the image as it was.
+        case matched
+        /// A rule produced an image that is not a valid reference; the stage's input was kept.
+        case refused
+        /// The matcher threw; the stage's input was kept.
+        case failed
+        /// An earlier stage stopped the pipeline.
+        case notReached = "not-reached"
+    }
+
+    public var stage: String
+    public var matcher: String
+    public var outcome: Outcome
+    /// The rule that decided, in the user's terms.
+    public var rule: String?
+    public var input: String
+    public var output: String
+    /// Why not, or what went wrong, or extra detail.
+    public var detail: String?
+
+    public init(
+        stage: String, matcher: String, outcome: Outcome, rule: String? = nil, input: String, output: String,
+        detail: String? = nil
+    ) {
+        self.stage = stage
+        self.matcher = matcher
+        self.outcome = outcome
+        self.rule = rule
+        self.input = input
+        self.output = output
+        self.detail = detail
+    }
+}
+
+/// The pipeline's answer for one image: the final image and how it got there.
+public struct PipelineResult: Sendable, Hashable, Codable {
+    /// The container the image belongs to (`containers/app`), when the caller evaluated a pod; nil otherwise.
+    public var container: String?
+    /// The image as given.
+    public var original: String
+    /// The image after every stage; equal to `original` when nothing applied.
+    public var image: String
+    /// The normalized form of `original`, or nil when it is not a valid reference.
+    public var normalized: String?
+    public var stages: [StageTrace]
+    /// The stage that stopped the pipeline (`onMatch: stop`), if any.
+    public var stoppedBy: String?
+    /// Problems worth telling the user (refused rewrites, matcher errors, an unparseable image), each naming the
+    /// stage. The admission endpoint turns these into admission warnings.
+    public var warnings: [String]
+
+    /// Stages that rewrote the image, in order; kept even without a trace, for metrics.
+    public var rewrittenBy: [String] = []
+    /// Stages whose rewrite was refused or whose matcher failed; kept even without a trace, for metrics.
+    public var refusedBy: [String] = []
+
+    /// Whether the image changed.
+    public var changed: Bool { image != original }
+
+    public init(
+        original: String, image: String, normalized: String?, stages: [StageTrace], stoppedBy: String? = nil,
+        warnings: [String] = []
+    ) {
+        self.original = original
+        self.image = image
+        self.normalized = normalized
+        self.stages = stages
+        self.stoppedBy = stoppedBy
+        self.warnings = warnings
+    }
+}

@@ -1,0 +1,34 @@
+/// One loaded stage: a compiled matcher plus the stage's own settings.
+public struct Stage: Sendable {
+    /// What happens after a stage matched.
+    public enum OnMatch: String, Sendable, Hashable, Codable {
+        /// Later stages see the rewritten image (the default).
+        case `continue`
+        /// The pipeline ends here.
+        case stop
+    }
+
+    public let name: String
+    /// The matcher's ID, as the stage named it.
+    public let matcherID: String
+    public let matcher: any Matcher
+    public let onMatch: OnMatch
+    public let condition: StageCondition
+    public let description: String?
+    /// Where the stage starts in the rule file.
+    public let location: SourceLocation
+
+    public init(
+        name: String, matcherID: String, matcher: any Matcher, onMatch: OnMatch = .continue,
+        condition: StageCondition = StageCondition(), description: String? = nil,
+        location: SourceLocation = SourceLocation(file: "<code>", line: 1, column: 1)
+    ) {
+        self.name = name
+        self.matcherID = matcherID
+        self.matcher = matcher
+        self.onMatch = onMatch
+        self.condition = condition
+        self.description = description
+        self.location = location
+    }
+}

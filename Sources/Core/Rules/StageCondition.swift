@@ -1,0 +1,72 @@
+/// A stage's `when`: the pods and containers the stage applies to. All given criteria must hold.
+public struct StageCondition: Sendable {
+    /// Namespace globs; empty means every namespace.
+    public var namespaces: [Glob] = []
+    /// Namespace globs the stage never applies to, checked after `namespaces`.
+    public var excludeNamespaces: [Glob] = []
+    /// Pod labels that must be present, with value globs (`"*"` only asks that the label exists).
+    public var labels: [(key: String, value: Glob)] = []
+    /// Container lists the stage applies to; empty means all three.
+    public var containerKinds: Set<ContainerKind> = []
+
+    public init() {}
+
+    /// Whether the stage applies everywhere, so the pipeline can skip the check.
+    public var isUnconditional: Bool {
+        namespaces.isEmpty && excludeNamespaces.isEmpty && labels.isEmpty && containerKinds.isEmpty
+    }
+
+    /// nil when `context` satisfies the condition, otherwise why not (for the trace).
+    public func rejection(for context: EvaluationContext) -> String? {
+        if !containerKinds.isEmpty && !containerKinds.contains(context.containerKind) {
+            let kinds = ContainerKind.allCases.filter(containerKinds.contains).map(\.rawValue)
+            return "container kind \(context.containerKind.rawValue) is not in [\(kinds.joined(separator: ", "))]"
+        }
+        if !namespaces.isEmpty || !excludeNamespaces.isEmpty {
+            guard let namespace = context.namespace else {
+                return "the stage is scoped by namespace and no namespace was given"
+            }
+            if !namespaces.isEmpty && !namespaces.contains(where: { $0.matches(namespace) }) {
+                return "namespace \"\(namespace)\" matches none of [\(namespaces.map(\.pattern).joined(separator: ", "))]"
+            }
+            if let excluded = excludeNamespaces.first(where: { $0.matches(namespace) }) {
+                return "namespace \"\(namespace)\" is excluded by \"\(excluded.pattern)\""
+            }
+        }
+        for (key, value) in labels {
+            guard let actual = context.labels[key] else { return "the pod has no label \"\(key)\"" }
+            if !value.matches(actual) { return "label \(key)=\"\(actual)\" does not match \"\(value.pattern)\"" }
+        }
+        return nil
+    }
+}
+
+extension StageCondition {
+    static let keys = ["namespaces", "excludeNamespaces", "labels", "containerKinds"]
+
+    /// Decodes a `when:` mapping.
+    init(decoding node: ConfigNode) throws(RuleFileError) {
+        let object = try node.object("when", allowed: Self.keys)
+        self.init()
+        if let list = object["namespaces"] { namespaces = try list.stringList("when.namespaces").map(Glob.init) }
+        if let list = object["excludeNamespaces"] {
+            excludeNamespaces = try list.stringList("when.excludeNamespaces").map(Glob.init)
+        }
+        if let map = object["labels"] {
+            for entry in try map.entries("when.labels") {
+                labels.append((entry.key, Glob(try entry.value.string("label value"))))
+            }
+        }
+        if let list = object["containerKinds"] {
+            for item in try list.list("when.containerKinds") {
+                let name = try item.string("container kind")
+                guard let kind = ContainerKind(rawValue: name) else {
+                    throw item.error(
+                        "unknown container kind \"\(name)\"",
+                        hint: "use \(ContainerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                containerKinds.insert(kind)
+            }
+        }
+    }
+}

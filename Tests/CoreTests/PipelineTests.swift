@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+@testable import ReplacerCore
+
+@Suite struct PipelineTests {
+    static let twoStages = header + """
+        stages:
+          - name: suffix-one
+            matcher: append
+            rules: app
+            options: {suffix: -one}
+          - name: suffix-two
+            matcher: append
+            rules: app-one
+            options: {suffix: -two}
+        """
+
+    @Test func laterStagesSeeEarlierOutput() async throws {
+        let result = await Pipeline(try await loadRules(Self.twoStages)).run("example.com/app:1")
+        #expect(result.image == "example.com/app-one-two:1")
+        #expect(result.stages.map(\.outcome) == [.rewritten, .rewritten])
+        #expect(result.stages[safe: 1]?.input == "example.com/app-one:1")
+        #expect(result.changed)
+        #expect(result.warnings.isEmpty)
+    }
+
+    @Test func stopEndsThePipeline() async throws {
+        let yaml = Self.twoStages.replacingOccurrences(of: "rules: app\n", with: "rules: app\n    onMatch: stop\n")
+        let result = await Pipeline(try await loadRules(yaml)).run("example.com/app:1")
+        #expect(result.image == "example.com/app-one:1")
+        #expect(result.stoppedBy == "suffix-one")
+        #expect(result.stages.map(\.outcome) == [.rewritten, .notReached])
+    }
+
+    @Test func stopDoesNotFireWithoutAMatch() async throws {
+        let yaml = Self.twoStages.replacingOccurrences(of: "rules: app\n", with: "rules: zzz\n    onMatch: stop\n")
+        let result = await Pipeline(try await loadRules(yaml)).run("example.com/app-one:1")
+        #expect(result.image == "example.com/app-one-two:1")
+        #expect(result.stoppedBy == nil)
+    }
+
+    @Test func unchangedImageIsReturnedAsWritten() async throws {
+        let result = await Pipeline(try await loadRules(Self.twoStages)).run("nginx")
+        #expect(result.image == "nginx")
+        #expect(!result.changed)
+        #expect(result.normalized == "docker.io/library/nginx")
+        #expect(result.stages.allSatisfy { $0.outcome == .noMatch && $0.detail != nil })
+    }
+
+    static let scoped = header + """
+        stages:
+          - name: scoped
+            matcher: literal
+            rules: mirror.example.com/x:1
+            when:
+              namespaces: ["team-*", prod]
+              excludeNamespaces: [team-legacy]
+              labels: {app: "web*", tier: "*"}
+              containerKinds: [containers, initContainers]
+        """
+
+    static let scopeCases: [(EvaluationContext, Bool)] = [
+        (EvaluationContext(namespace: "team-a", labels: ["app": "web-1", "tier": "x"]), true),
+        (EvaluationContext(namespace: "prod", labels: ["app": "web", "tier": ""], containerKind: .initContainers), true),
+        (EvaluationContext(namespace: "team-a", labels: ["app": "web", "tier": "x"], containerKind: .ephemeralContainers), false),
+        (EvaluationContext(namespace: "team-legacy", labels: ["app": "web", "tier": "x"]), false),
+        (EvaluationContext(namespace: "staging", labels: ["app": "web", "tier": "x"]), false),
+        (EvaluationContext(namespace: nil, labels: ["app": "web", "tier": "x"]), false),
+        (EvaluationContext(namespace: "team-a", labels: ["app": "api", "tier": "x"]), false),
+        (EvaluationContext(namespace: "team-a", labels: ["app": "web"]), false),
+    ]
+
+    @Test(arguments: scopeCases)
+    func whenScopesStages(_ context: EvaluationContext, applies: Bool) async throws {
+        let result = await Pipeline(try await loadRules(Self.scoped)).run("nginx", context: context)
+        #expect(result.changed == applies)
+        #expect(result.stages[safe: 0]?.outcome == (applies ? .rewritten : .skipped))
+        if !applies { #expect(result.stages[safe: 0]?.detail?.isEmpty == false) }
+    }
+
+    @Test func invalidOutputIsRefusedAndTheInputKept() async throws {
+        let yaml = header + """
+            stages:
+              - name: broken
+                matcher: literal
+                rules: "Not A Reference"
+              - name: after
+                matcher: append
+                rules: nginx
+                options: {suffix: -ok}
+            """
+        let result = await Pipeline(try await loadRules(yaml)).run("nginx:1")
+        #expect(result.stages[safe: 0]?.outcome == .refused)
+        #expect(result.stages[safe: 0]?.output == "nginx:1")
+        #expect(result.image == "docker.io/library/nginx-ok:1")
+        #expect(result.warnings.count == 1)
+        #expect(result.warnings[safe: 0]?.contains("stage broken") == true)
+    }
+
+    @Test func failingMatcherKeepsTheImageAndWarns() async throws {
+        let yaml = header + "stages:\n  - name: explodes\n    matcher: failing\n"
+        let result = await Pipeline(try await loadRules(yaml)).run("nginx")
+        #expect(result.image == "nginx")
+        #expect(result.stages[safe: 0]?.outcome == .failed)
+        #expect(result.stages[safe: 0]?.detail == "boom")
+        #expect(result.warnings == ["stage explodes: matcher failed, image kept: boom"])
+    }
+
+    @Test func invalidImageIsLeftAloneWithAWarning() async throws {
+        let result = await Pipeline(try await loadRules(Self.twoStages)).run("UPPER/Case:x")
+        #expect(result.image == "UPPER/Case:x")
+        #expect(result.normalized == nil)
+        #expect(result.warnings.count == 1)
+        #expect(result.stages.allSatisfy { $0.outcome == .notReached })
+    }
+
+    @Test func traceCanBeSkipped() async throws {
+        let result = await Pipeline(try await loadRules(Self.twoStages)).run("example.com/app:1", trace: false)
+        #expect(result.image == "example.com/app-one-two:1")
+        #expect(result.stages.isEmpty)
+    }
+}
+
+@Suite struct GlobTests {
+    static let cases: [(String, String, Bool)] = [
+        ("team-*", "team-a", true), ("team-*", "team-", true), ("team-*", "teams", false),
+        ("*", "", true), ("a?c", "abc", true), ("a?c", "ac", false), ("*-prod", "eu-prod", true),
+        ("a*b*c", "aXXbYYc", true), ("a*b*c", "aXXbYY", false), ("exact", "exact", true), ("exact", "exac", false),
+        ("*a*a*a*a*a*b", String(repeating: "a", count: 200), false),
+    ]
+
+    @Test(arguments: cases)
+    func matches(_ pattern: String, _ text: String, _ expected: Bool) {
+        #expect(Glob(pattern).matches(text) == expected)
+    }
+}

@@ -1,0 +1,80 @@
+import ReplacerCore
+
+// Small matchers with known behaviour, so the pipeline and loader are tested independently of the built-in ones.
+
+/// Rewrites by appending `options.suffix` to the repository path when the path contains `rules`' text.
+struct AppendMatcher: Matcher {
+    static let id = "append"
+    let needle: String
+    let suffix: String
+
+    init(configuration: MatcherConfiguration) throws {
+        let options = try configuration.options(allowed: ["suffix"])
+        suffix = try options.require("suffix").string("suffix")
+        needle = try configuration.requireRules("a substring").string("rules")
+    }
+
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
+        guard image.reference.path.contains(needle) else { return .noMatch("path lacks \(needle)") }
+        let reference = image.reference
+        return .rewrite(to: reference.domain + "/" + reference.path + suffix + (reference.tag.map { ":" + $0 } ?? ""), rule: needle)
+    }
+}
+
+/// Always throws, to test that a failing matcher keeps the image.
+struct FailingMatcher: Matcher {
+    static let id = "failing"
+    struct Boom: Error, CustomStringConvertible { var description: String { "boom" } }
+    init(configuration: MatcherConfiguration) throws {}
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult { throw Boom() }
+}
+
+/// Returns its `rules` string verbatim as the rewrite, valid or not.
+struct LiteralMatcher: Matcher {
+    static let id = "literal"
+    let output: String
+    init(configuration: MatcherConfiguration) throws {
+        output = try configuration.requireRules("the output").string("rules")
+    }
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
+        .rewrite(to: output, rule: "literal")
+    }
+}
+
+/// Refuses every configuration with a non-RuleFileError, and counts shutdowns.
+struct RefusingMatcher: Matcher {
+    static let id = "refusing"
+    struct Nope: Error, CustomStringConvertible { var description: String { "not today" } }
+    init(configuration: MatcherConfiguration) throws { throw Nope() }
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult { .noMatch() }
+}
+
+func testRegistry() throws -> MatcherRegistry {
+    try MatcherRegistry([AppendMatcher.self, FailingMatcher.self, LiteralMatcher.self, RefusingMatcher.self])
+}
+
+func loadRules(_ yaml: String, file: String = "rules.yaml") async throws -> RuleSet {
+    try await RuleSetLoader(registry: try testRegistry()).load(text: yaml, file: file)
+}
+
+/// Loads `yaml` and returns the error it must fail with.
+func loadError(_ yaml: String) async throws -> RuleFileError {
+    do {
+        _ = try await loadRules(yaml)
+    } catch let error as RuleFileError {
+        return error
+    }
+    struct LoadedUnexpectedly: Error {}
+    throw LoadedUnexpectedly()
+}
+
+let header = """
+    apiVersion: k8s-image-replacer/v1
+    kind: RuleSet
+
+    """
+
+extension Array {
+    /// The element at `index`, or nil: a test must fail, not trap, when a list is shorter than expected.
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}
