@@ -1,0 +1,78 @@
+import ReplacerCore
+
+/// `exact`: a map from whole image references to replacements.
+///
+/// Keys and lookups are compared in normalized form with the default tag, so `nginx`, `library/nginx` and
+/// `docker.io/library/nginx:latest` are one key, while `nginx:1.25` is another. A lookup is one hash probe,
+/// whatever the number of rules.
+///
+/// ```yaml
+/// - name: pinned
+///   matcher: exact
+///   rules:
+///     nginx: mirror.corp/hub/library/nginx:1.27.2
+/// ```
+public struct ExactMatcher: Matcher {
+    public static let id = "exact"
+
+    struct Target: Sendable {
+        /// The replacement exactly as the rule file wrote it; that is what the pod gets.
+        var image: String
+        /// The key as the rule file wrote it, for the trace.
+        var rule: String
+    }
+
+    let table: [String: Target]
+
+    public init(configuration: MatcherConfiguration) throws {
+        _ = try configuration.options(allowed: [])
+        let rules = try configuration.requireRules("map whole images to their replacements, e.g. `nginx: mirror.corp/nginx:1.27`")
+        var table: [String: Target] = [:]
+        var keyLines: [String: Int] = [:]
+        var targets: [(key: String, normalizedTarget: String, node: ConfigNode)] = []
+        for entry in try rules.entries("rules") {
+            let key = try Self.normalizedKey(entry.key, at: entry.keyLocation)
+            if let line = keyLines[key] {
+                throw RuleFileError(
+                    "\"\(entry.key)\" is the same image as the key at line \(line) (both are \(key))",
+                    at: entry.keyLocation, hint: "keep one of them")
+            }
+            let image = try entry.value.string("the replacement for \(entry.key)")
+            let target: ImageReference
+            do {
+                target = try ImageReference.normalized(image)
+            } catch {
+                throw entry.value.error("replacement \"\(image)\" is not a valid image reference: \(error)")
+            }
+            keyLines[key] = entry.keyLocation.line
+            table[key] = Target(image: image, rule: entry.key)
+            targets.append((entry.key, target.withDefaultTag().description, entry.value))
+        }
+        // A replacement that is itself a key would be rewritten again when the webhook is reinvoked, so the result
+        // would depend on how often the API server calls us. Refuse such chains at load.
+        for target in targets where table[target.normalizedTarget] != nil && keyLines[target.normalizedTarget] != nil {
+            let other = table[target.normalizedTarget]!.rule
+            if other == target.key { continue }
+            throw target.node.error(
+                "the replacement for \"\(target.key)\" is itself a key (\"\(other)\"), so a second pass would rewrite it again",
+                hint: "map \"\(target.key)\" straight to the final image")
+        }
+        self.table = table
+    }
+
+    public func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
+        let reference = image.reference
+        // Same key as `withDefaultTag().description`, without building an intermediate reference.
+        let key = reference.tag == nil && reference.digest == nil ? image.normalized + ":latest" : image.normalized
+        guard let target = table[key] else { return .noMatch("no rule for \(key)") }
+        return .rewrite(to: target.image, rule: target.rule)
+    }
+
+    static func normalizedKey(_ text: String, at location: SourceLocation) throws(RuleFileError) -> String {
+        do {
+            return try ImageReference.normalized(text).withDefaultTag().description
+        } catch {
+            throw RuleFileError("key \"\(text)\" is not a valid image reference: \(error)", at: location)
+        }
+    }
+}

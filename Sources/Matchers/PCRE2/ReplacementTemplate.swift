@@ -1,0 +1,77 @@
+/// A replacement such as `mirror.corp/ghcr/${org}/$2`, parsed and checked against its pattern once, at load time.
+///
+/// Syntax:
+/// - `$N` — group N; all consecutive digits are taken (`$12` is group 12; write `${1}2` for group 1 then "2").
+/// - `${N}` — group N. `$0` / `${0}` is the whole match.
+/// - `${name}` — the named group; with duplicate names, the first of them that participated.
+/// - `$$` — a literal `$`.
+/// Any other `$` is an error, as are references to groups the pattern does not have.
+public struct ReplacementTemplate: Sendable, Equatable {
+    enum Segment: Sendable, Equatable {
+        case literal(String)
+        case group(Int)
+        /// Candidate group numbers for the name, lowest first.
+        case namedGroup(String, [Int])
+    }
+
+    /// The template text as given.
+    public let template: String
+    let segments: [Segment]
+
+    /// Parses `template` and resolves every reference against `pattern`'s groups.
+    ///
+    /// - Throws: ``ReplacementTemplateError`` for a dangling or malformed `$`, or a reference to a group number or
+    ///   name `pattern` does not have; its offset is the byte offset of the offending `$`.
+    public init(_ template: String, for pattern: PCRE2Pattern) throws(ReplacementTemplateError) {
+        self.template = template
+        self.segments = try ReplacementTemplate.parse(
+            template, captureCount: pattern.captureCount, groupNumbersByName: pattern.groupNumbersByName)
+    }
+
+    /// The text before the first group reference, with `$$` already turned into `$`. Every expansion starts with
+    /// it, so a loader can validate it (for example as the start of an image reference) without a match.
+    public var literalPrefix: String {
+        if case .literal(let text) = segments.first { return text }
+        return ""
+    }
+
+    /// True when the template has no group references; then ``expand(_:subject:)`` always returns ``literalPrefix``.
+    public var isLiteral: Bool {
+        segments.allSatisfy { if case .literal = $0 { true } else { false } }
+    }
+
+    /// The template with every group reference (numbered, named, and `$0`) replaced by `sample`. For load-time
+    /// plausibility checks of what the template can produce, without a subject; not for rewriting.
+    public func expandingEveryGroup(as sample: String) -> String {
+        var result = ""
+        for segment in segments {
+            switch segment {
+            case .literal(let text): result += text
+            case .group, .namedGroup: result += sample
+            }
+        }
+        return result
+    }
+
+    /// Builds the replacement for `match`. A referenced group that did not participate expands to "".
+    ///
+    /// - Parameters:
+    ///   - match: a match of the pattern this template was parsed for.
+    ///   - subject: the string `match` was found in (checked in debug builds); captured text is read from `match`.
+    public func expand(_ match: PCRE2Match, subject: String) -> String {
+        assert(subject == match.subject, "expand(_:subject:) called with a subject the match did not come from")
+        var result = ""
+        result.reserveCapacity(template.utf8.count + match.wholeMatch.count)
+        for segment in segments {
+            switch segment {
+            case .literal(let text):
+                result += text
+            case .group(let number):
+                if let text = match[number] { result += text }
+            case .namedGroup(_, let numbers):
+                if let text = numbers.lazy.compactMap({ match[$0] }).first { result += text }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,97 @@
+import ReplacerCore
+
+/// `regex`: PCRE2 patterns with capture substitution, for mirroring whole families of repositories.
+///
+/// Patterns are JIT-compiled when the rule file loads. They match the normalized reference
+/// (`docker.io/library/nginx:1.25`) unless `options.matchOn` is `written`; within the stage the first matching rule
+/// wins. Match limits bound every match, so no pattern can hang the webhook: a rule that hits a limit fails the
+/// stage for that image, which keeps the image it was given.
+///
+/// ```yaml
+/// - name: ghcr-by-org
+///   matcher: regex
+///   rules:
+///     - match: '^ghcr\.io/(?<org>[a-z0-9-]+)/(.+)$'
+///       replace: 'mirror.corp/ghcr/${org}/$2'
+/// ```
+public struct RegexMatcher: Matcher {
+    public static let id = "regex"
+
+    enum MatchOn: String, Sendable { case normalized, written }
+
+    let rules: [RegexRule]
+    let matchOn: MatchOn
+    /// Rule indices to try for a subject whose first path component is the key: the rules whose literal prefix
+    /// names that host, merged in file order with the rules that name no host.
+    let candidatesByHost: [Substring: [Int]]
+    /// Rule indices to try for any other subject: the rules that name no host.
+    let hostlessCandidates: [Int]
+
+    public init(configuration: MatcherConfiguration) throws {
+        let options = try configuration.options(allowed: ["matchOn", "caseInsensitive", "matchLimit", "depthLimit"])
+        var matchOn = MatchOn.normalized
+        if let node = options["matchOn"] {
+            let text = try node.string("matchOn")
+            guard let value = MatchOn(rawValue: text) else {
+                throw node.error("matchOn must be \"normalized\" or \"written\", not \"\(text)\"")
+            }
+            matchOn = value
+        }
+        let caseInsensitive = try options["caseInsensitive"]?.bool("caseInsensitive") ?? false
+        var limits = PCRE2Limits.default
+        if let node = options["matchLimit"] { limits.matchLimit = UInt32(clamping: try node.int("matchLimit")) }
+        if let node = options["depthLimit"] { limits.depthLimit = UInt32(clamping: try node.int("depthLimit")) }
+
+        let list = try configuration.requireRules("a list of `- match: PATTERN` / `replace: TEMPLATE` pairs")
+            .list("rules")
+        var rules: [RegexRule] = []
+        for (index, node) in list.enumerated() {
+            rules.append(try RegexRule(decoding: node, index: index, caseInsensitive: caseInsensitive, limits: limits))
+        }
+        self.rules = rules
+        self.matchOn = matchOn
+        (candidatesByHost, hostlessCandidates) = Self.index(rules)
+    }
+
+    /// Groups rules by the host their literal prefix names, so an image is only tried against rules that could
+    /// match it. File order is kept within each candidate list, so "first matching rule wins" still holds.
+    static func index(_ rules: [RegexRule]) -> ([Substring: [Int]], [Int]) {
+        var byHost: [Substring: [Int]] = [:]
+        var hostless: [Int] = []
+        for (index, rule) in rules.enumerated() {
+            if let slash = rule.literalPrefix.firstIndex(of: "/") {
+                byHost[Substring(rule.literalPrefix[..<slash]), default: []].append(index)
+            } else {
+                hostless.append(index)
+            }
+        }
+        for host in byHost.keys { byHost[host] = (byHost[host]! + hostless).sorted() }
+        return (byHost, hostless)
+    }
+
+    public func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
+        let subject = matchOn == .normalized ? image.normalized : image.written
+        let host = subject.utf8.firstIndex(of: UInt8(ascii: "/")).map { subject[..<$0] } ?? subject[...]
+        for index in candidatesByHost[host] ?? hostlessCandidates {
+            let rule = rules[index]
+            if !rule.literalPrefix.isEmpty && !subject.utf8.starts(with: rule.literalPrefix.utf8) { continue }
+            let match: PCRE2Match?
+            do {
+                match = try rule.pattern.firstMatch(in: subject)
+            } catch {
+                throw RegexMatcherError(rule: rule.name, underlying: error)
+            }
+            if let match {
+                return .rewrite(to: rule.template.expand(match, subject: subject), rule: rule.name)
+            }
+        }
+        return .noMatch("no pattern matched \(subject)")
+    }
+}
+
+/// A pattern could not finish matching (a PCRE2 limit, typically).
+struct RegexMatcherError: Error, CustomStringConvertible {
+    var rule: String
+    var underlying: PCRE2Error
+    var description: String { "\(rule): \(underlying.message)" }
+}

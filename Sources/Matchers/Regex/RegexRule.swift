@@ -1,0 +1,65 @@
+import ReplacerCore
+
+/// One compiled `match`/`replace` pair of a regex stage.
+struct RegexRule: Sendable {
+    let pattern: PCRE2Pattern
+    let template: ReplacementTemplate
+    /// Text every match starts with (possibly empty), found by `requiredLiteralPrefix`; checked before running
+    /// the pattern because most images are not about most rules.
+    let literalPrefix: String
+    /// How the trace names the rule: its index and pattern.
+    let name: String
+
+    static let keys = ["match", "replace"]
+
+    init(decoding node: ConfigNode, index: Int, caseInsensitive: Bool, limits: PCRE2Limits) throws(RuleFileError) {
+        let object = try node.object("a regex rule", allowed: Self.keys)
+        let matchNode = try object.require("match", hint: "a PCRE2 pattern, e.g. '^ghcr\\.io/(.+)$'")
+        let source = try matchNode.string("match")
+        do {
+            pattern = try PCRE2Pattern(source, caseInsensitive: caseInsensitive, limits: limits)
+        } catch {
+            throw Self.located(matchNode, offset: error.patternOffset, "pattern does not compile: \(error.message)",
+                hint: "PCRE2 syntax; quote the pattern with single quotes in YAML so backslashes stay as written")
+        }
+        let replaceNode = try object.require("replace", hint: "the new image, with $1 or ${name} for captures")
+        let replacement = try replaceNode.string("replace")
+        do {
+            template = try ReplacementTemplate(replacement, for: pattern)
+        } catch {
+            throw replaceNode.error("replacement does not parse: \(error)", hint: "write $$ for a literal $")
+        }
+        if !Self.canProduceReference(template, pattern: pattern) {
+            throw replaceNode.error(
+                "replacement \"\(replacement)\" can never be a valid image reference",
+                hint: "the result must look like host/path[:tag][@digest]")
+        }
+        literalPrefix = caseInsensitive ? "" : requiredLiteralPrefix(ofPattern: source, caseInsensitive: false)
+        name = "rules[\(index)] \(source)"
+    }
+
+    /// A load-time sanity check: expand the template with a few plausible capture values and see whether any
+    /// of the results parses. It cannot prove an output valid (captures come from the image at run time, where
+    /// every output is checked again); it catches templates whose literal text alone rules out a reference.
+    static func canProduceReference(_ template: ReplacementTemplate, pattern: PCRE2Pattern) -> Bool {
+        if template.isLiteral {
+            return (try? ImageReference.normalized(template.expandingEveryGroup(as: ""))) != nil
+        }
+        for sample in ["a", "1", "a/a", "a:1"] {
+            if (try? ImageReference.normalized(template.expandingEveryGroup(as: sample))) != nil { return true }
+        }
+        return false
+    }
+
+    /// PCRE2 reports byte offsets into the pattern; point the error at that column when the pattern sits on one
+    /// line of the rule file (a quoted scalar's column is that of its opening quote).
+    private static func located(_ node: ConfigNode, offset: Int?, _ message: String, hint: String)
+        -> RuleFileError
+    {
+        var error = node.error(message + (offset.map { " (at byte \($0) of the pattern)" } ?? ""), hint: hint)
+        if let offset, case .scalar(_, let quoted) = node.value {
+            error.location.column += offset + (quoted ? 1 : 0)
+        }
+        return error
+    }
+}

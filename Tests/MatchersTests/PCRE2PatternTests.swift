@@ -1,0 +1,135 @@
+import ReplacerMatchers
+import Testing
+
+@Suite struct PCRE2PatternTests {
+    struct CompileFailure: Sendable, CustomStringConvertible {
+        let pattern: String
+        let message: String
+        let offset: Int
+        var description: String { pattern }
+    }
+
+    @Test(arguments: [
+        CompileFailure(pattern: "^(abc", message: "missing closing parenthesis", offset: 5),
+        CompileFailure(pattern: "[z-a]", message: "range out of order in character class", offset: 3),
+        CompileFailure(pattern: "a)", message: "unmatched closing parenthesis", offset: 1),
+        CompileFailure(pattern: "x{2,1}", message: "numbers out of order in {} quantifier", offset: 5),
+        CompileFailure(pattern: "[[:foo:]]", message: "unknown POSIX class name", offset: 3),
+        // Offsets are UTF-8 bytes: "é" is two bytes, so the missing ")" is reported at 4, not 3.
+        CompileFailure(pattern: "^é(", message: "missing closing parenthesis", offset: 4),
+        // \C could split a multibyte character, so it is forbidden at compile time.
+        CompileFailure(pattern: #"a\Cb"#, message: "using \\C is disabled by the application", offset: 3),
+    ])
+    func compileErrorsCarryPCRE2MessageAndByteOffset(_ failure: CompileFailure) throws {
+        let error = try #require(compileError(failure.pattern))
+        #expect(error.code == .compileFailed)
+        #expect(error.message == failure.message)
+        #expect(error.patternOffset == failure.offset)
+        #expect(error.pattern == failure.pattern)
+        #expect(error.pcre2ErrorCode > 0)
+    }
+
+    @Test func compileErrorDescriptionPointsAtTheOffset() throws {
+        let error = try #require(compileError("^(abc"))
+        let lines = error.description.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 4)
+        #expect(lines[0].contains("missing closing parenthesis"))
+        #expect(lines[0].contains("byte offset 5"))
+        #expect(lines[1] == "  ^(abc")
+        #expect(lines[2] == "       ^")
+        #expect(lines[3].contains("fix"))
+    }
+
+    @Test func reportsCaptureCountGroupNamesAndJIT() throws {
+        let pattern = try PCRE2Pattern(#"^(?<registry>[^/]+)/(?:x)?(?<repo>.+?)(:\w+)?$"#)
+        #expect(pattern.captureCount == 3)
+        #expect(pattern.groupNames == ["registry": 1, "repo": 2])
+        #expect(pattern.isJITCompiled)  // libpcre2-dev on Debian/Ubuntu amd64 and arm64 ships with JIT.
+        #expect(try !PCRE2Pattern("a", useJIT: false).isJITCompiled)
+    }
+
+    @Test(arguments: [true, false])
+    func numberedAndNamedCaptures(useJIT: Bool) throws {
+        let pattern = try PCRE2Pattern(#"^ghcr\.io/(?<org>[a-z0-9-]+)/(.+)$"#, useJIT: useJIT)
+        let match = try #require(try pattern.firstMatch(in: "ghcr.io/acme/tools/kubectl:1.30"))
+        #expect(match.wholeMatch == 0..<31)
+        #expect(match[0] == "ghcr.io/acme/tools/kubectl:1.30")
+        #expect(match[1] == "acme")
+        #expect(match["org"] == "acme")
+        #expect(match[2] == "tools/kubectl:1.30")
+        #expect(match.range(of: 1) == 8..<12)
+        #expect(match.range(named: "org") == 8..<12)
+        #expect(match.range(of: 2) == 13..<31)
+        // Out-of-range groups and unknown names are nil, not a crash.
+        #expect(match[3] == nil)
+        #expect(match[-1] == nil)
+        #expect(match["nope"] == nil)
+        #expect(try pattern.firstMatch(in: "docker.io/library/nginx") == nil)
+    }
+
+    @Test func nonParticipatingGroupsAreNilAndEmptyGroupsAreEmpty() throws {
+        let pattern = try PCRE2Pattern(#"^([a-z]+)(?::(?<tag>[\w.]+))?(@sha256:[0-9a-f]+)?(x*)$"#)
+        let match = try #require(try pattern.firstMatch(in: "nginx@sha256:abc"))
+        #expect(match[1] == "nginx")
+        #expect(match["tag"] == nil)
+        #expect(match.range(of: 2) == nil)
+        #expect(match[3] == "@sha256:abc")
+        #expect(match[4] == "")  // Participated, matched nothing.
+        #expect(match.range(of: 4) == 16..<16)
+        // An unset group before a set one: the ovector has a hole, which must stay nil.
+        let holes = try PCRE2Pattern("(a)|(b)")
+        let second = try #require(try holes.firstMatch(in: "b"))
+        #expect(second[1] == nil)
+        #expect(second[2] == "b")
+    }
+
+    @Test func offsetsAreUTF8BytesInMultibyteSubjects() throws {
+        // "é" is 2 bytes, "日本" 6 bytes, "🐳" 4 bytes.
+        let subject = "registry.é/日本/🐳:v1"
+        let pattern = try PCRE2Pattern(#"^registry\.(.)/(\p{Han}+)/(.):(v\d)$"#)
+        let match = try #require(try pattern.firstMatch(in: subject))
+        #expect(match[1] == "é")
+        #expect(match.range(of: 1) == 9..<11)
+        #expect(match[2] == "日本")
+        #expect(match.range(of: 2) == 12..<18)
+        #expect(match[3] == "🐳")
+        #expect(match.range(of: 3) == 19..<23)
+        #expect(match.range(of: 4) == 24..<26)
+        #expect(match.wholeMatch == 0..<subject.utf8.count)
+        // An unanchored match starting after multibyte text.
+        let later = try #require(try PCRE2Pattern("v1").firstMatch(in: subject))
+        #expect(later.wholeMatch == 24..<26)
+        #expect(later.matchedText == "v1")
+    }
+
+    @Test func combiningMarksAreSeparateCodePoints() throws {
+        // "e" + U+0301 is one Character but two code points; PCRE2's "." matches one code point.
+        let subject = "e\u{301}x"
+        let match = try #require(try PCRE2Pattern("^(.)(.)").firstMatch(in: subject))
+        #expect(match[1] == "e")
+        #expect(match[2] == "\u{301}")
+        #expect(match.range(of: 2) == 1..<3)
+    }
+
+    @Test func emptySubjectsAndEmbeddedNULs() throws {
+        #expect(try PCRE2Pattern("^$").firstMatch(in: "")?.wholeMatch == 0..<0)
+        #expect(try PCRE2Pattern("a").firstMatch(in: "") == nil)
+        let match = try #require(try PCRE2Pattern(#"b\x00(c)"#).firstMatch(in: "ab\u{0}c"))
+        #expect(match.range(of: 1) == 3..<4)
+        #expect(try PCRE2Pattern("").firstMatch(in: "x")?.wholeMatch == 0..<0)
+    }
+
+    @Test func caseInsensitiveOption() throws {
+        let pattern = try PCRE2Pattern(#"^GHCR\.io/(\w+)"#, caseInsensitive: true)
+        #expect(pattern.caseInsensitive)
+        #expect(try pattern.firstMatch(in: "ghcr.IO/Acme")?[1] == "Acme")
+        #expect(try PCRE2Pattern(#"^GHCR\.io/"#).firstMatch(in: "ghcr.io/") == nil)
+    }
+
+    @Test func duplicateNamesResolveToTheGroupThatParticipated() throws {
+        let pattern = try PCRE2Pattern(#"(?J)^(?:(?<id>\d+)|x(?<id>[a-z]+))$"#)
+        #expect(pattern.groupNames == ["id": 1])
+        #expect(try pattern.firstMatch(in: "42")?["id"] == "42")
+        #expect(try pattern.firstMatch(in: "xabc")?["id"] == "abc")
+    }
+}

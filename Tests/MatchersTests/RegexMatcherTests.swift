@@ -1,0 +1,126 @@
+import Testing
+import ReplacerCore
+@testable import ReplacerMatchers
+
+@Suite struct RegexMatcherTests {
+    static let stage = #"""
+            rules:
+              - match: '^ghcr\.io/(?<org>[a-z0-9-]+)/(.+)$'
+                replace: 'mirror.corp/ghcr/${org}/$2'
+              - match: '^ghcr\.io/.*$'
+                replace: 'never.corp/second-rule-must-not-win'
+              - match: '^(?:k8s\.gcr\.io|gcr\.io/google[-_]containers)/(?<image>.+)$'
+                replace: 'registry.k8s.io/${image}'
+              - match: '/library/(redis|valkey)(:.*)?$'
+                replace: 'mirror.corp/kv/$1$2'
+              - match: '^quay\.io/(.+)$'
+                replace: 'mirror.corp/quay/$1'
+        """#
+
+    static let cases: [(String, String?)] = [
+        ("ghcr.io/acme/api:v1", "mirror.corp/ghcr/acme/api:v1"),
+        ("ghcr.io/acme/team/api@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097",
+            "mirror.corp/ghcr/acme/team/api@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097"),
+        ("k8s.gcr.io/pause:3.9", "registry.k8s.io/pause:3.9"),
+        ("gcr.io/google_containers/kube-proxy:v1.20.0", "registry.k8s.io/kube-proxy:v1.20.0"),
+        ("gcr.io/google-containers/etcd", "registry.k8s.io/etcd"),
+        ("gcr.io/google-containersx/etcd", nil),
+        ("redis:7", "mirror.corp/kv/redis:7"),
+        ("redis", "mirror.corp/kv/redis"),
+        ("docker.io/library/valkey:8", "mirror.corp/kv/valkey:8"),
+        ("redisx:7", nil),
+        ("quay.io/prometheus/node-exporter:v1.8.0", "mirror.corp/quay/prometheus/node-exporter:v1.8.0"),
+        ("nginx", nil),
+        ("mirror.corp/ghcr/acme/api:v1", nil),
+    ]
+
+    @Test(arguments: cases)
+    func rewritesByFirstMatchingPattern(_ image: String, _ expected: String?) async throws {
+        let (first, second) = await rewriteTwice(try await loadStage("regex", Self.stage), image)
+        #expect(first.image == (expected ?? image))
+        #expect(!second.changed, "a second pass must not rewrite again")
+    }
+
+    @Test func traceNamesTheRuleIndexAndPattern() async throws {
+        let result = await (try await loadStage("regex", Self.stage)).run("ghcr.io/a/b")
+        #expect(result.stages[safe: 0]?.rule == #"rules[0] ^ghcr\.io/(?<org>[a-z0-9-]+)/(.+)$"#)
+    }
+
+    @Test func matchesTheWrittenFormWhenAsked() async throws {
+        let body = """
+                options: {matchOn: written}
+                rules:
+                  - match: '^nginx(:.*)?$'
+                    replace: 'mirror.corp/nginx$1'
+            """
+        let pipeline = try await loadStage("regex", body)
+        #expect(await pipeline.run("nginx:1.25").image == "mirror.corp/nginx:1.25")
+        #expect(await pipeline.run("docker.io/library/nginx:1.25").image == "docker.io/library/nginx:1.25")
+    }
+
+    @Test func outputThatIsNotAReferenceIsRefused() async throws {
+        let body = """
+                rules:
+                  - match: '^quay\\.io/(.+)$'
+                    replace: 'mirror.corp/q/$1:extra'
+            """
+        let result = await (try await loadStage("regex", body)).run("quay.io/app:1")
+        #expect(result.image == "quay.io/app:1")
+        #expect(result.stages[safe: 0]?.outcome == .refused)
+        #expect(result.warnings.count == 1)
+    }
+
+    @Test func runawayPatternFailsTheStageNotTheWebhook() async throws {
+        let body = """
+                options: {matchLimit: 10000, matchOn: written}
+                rules:
+                  - match: '^(?:[a-z]+/?)+$'
+                    replace: 'x.corp/y'
+            """
+        let result = await (try await loadStage("regex", body)).run("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:1")
+        #expect(result.image == "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:1")
+        #expect(result.stages[safe: 0]?.outcome == .failed)
+        #expect(result.warnings[safe: 0]?.contains("match limit") == true, "\(result.warnings)")
+    }
+
+    /// The host index must never change which rule wins: compare against trying every rule in order.
+    @Test func hostIndexKeepsFileOrder() async throws {
+        let body = """
+                rules:
+                  - match: '^docker\\.io/library/a(.*)$'
+                    replace: 'one.corp/a$1'
+                  - match: 'library/(.*)$'
+                    replace: 'two.corp/$1'
+                  - match: '^docker\\.io/(.*)$'
+                    replace: 'three.corp/$1'
+                  - match: '^quay\\.io/(.*)$'
+                    replace: 'four.corp/$1'
+            """
+        let pipeline = try await loadStage("regex", body)
+        #expect(await pipeline.run("alpine").image == "one.corp/alpine")
+        #expect(await pipeline.run("busybox").image == "two.corp/busybox")
+        #expect(await pipeline.run("bitnami/redis").image == "three.corp/bitnami/redis")
+        #expect(await pipeline.run("quay.io/library/x").image == "two.corp/x")
+        #expect(await pipeline.run("quay.io/x").image == "four.corp/x")
+    }
+
+    static let errors: [(String, String, Int?)] = [
+        ("    rules:\n      - match: '^ghcr\\.io/(abc'\n        replace: x.corp/$1\n", "does not compile", 31),
+        ("    rules:\n      - match: '^(a)$'\n        replace: x.corp/$2\n", "replacement does not parse", nil),
+        ("    rules:\n      - match: '^(?<org>a)$'\n        replace: x.corp/${team}\n", "replacement does not parse", nil),
+        ("    rules:\n      - match: '^(a)$'\n        replace: 'x.corp/UPPER/$1'\n", "can never be a valid image reference", nil),
+        ("    rules:\n      - match: '^(a)$'\n        replace: 'not a reference'\n", "can never be a valid image reference", nil),
+        ("    rules:\n      - match: '^(a)$'\n", "needs \"replace\"", nil),
+        ("    rules:\n      - match: '^(a)$'\n        replace: x.corp/a\n        flags: i\n", "unknown key \"flags\"", nil),
+        ("    options: {matchOn: both}\n    rules: []\n", "matchOn must be", nil),
+        ("    rules: {a: b}\n", "expected rules to be a list", nil),
+    ]
+
+    @Test(arguments: errors)
+    func refusesBadRulesWithPositions(_ body: String, _ message: String, _ column: Int?) async throws {
+        let error = try await stageError("regex", body)
+        #expect(error.message.contains(message), "\(error)")
+        #expect(error.stage == "under-test")
+        if let column { #expect(error.location.column == column, "\(error)") }
+    }
+}
