@@ -1,0 +1,31 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#endif
+import Foundation
+import ArgumentParser
+import ReplacerCore
+
+/// The `k8s-image-replacer` command line: the root command and its explicit list of subcommands.
+public struct ReplacerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "k8s-image-replacer",
+        abstract: "A Kubernetes mutating admission webhook that rewrites container images by declarative rules.",
+        subcommands: [ServeCommand.self, ExplainCommand.self, CheckCommand.self, TestCommand.self, RulesCommand.self])
+
+    public init() {}
+
+    /// Runs the command line with `matchers` as the matchers this build knows. A duplicate matcher ID is a
+    /// programming error in the executable's list; it is reported and the process exits with status 70.
+    public static func main(matchers: [any Matcher.Type]) async {
+        let registry: MatcherRegistry
+        do {
+            registry = try MatcherRegistry(matchers)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Foundation.exit(70)
+        }
+        await CommandEnvironment.$registry.withValue(registry) {
+            await Self.main()
+        }
+    }
+}

@@ -1,0 +1,156 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#endif
+import Foundation
+import ArgumentParser
+import Logging
+import Metrics
+import Prometheus
+import ReplacerCore
+import ReplacerServer
+
+/// `serve`: runs the admission webhook.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the admission webhook (/mutate, /explain over TLS; probes and /metrics on the probe port).",
+        discussion: """
+            With --dev, a CA and a serving certificate for localhost, 127.0.0.1 and ::1 are made (or reused) in \
+            --dev-cert-dir and the server listens on 127.0.0.1 only: the quick start, not for clusters.
+            """)
+
+    @OptionGroup var rules: RulesOptions
+
+    @Option(help: "PEM serving certificate chain (the Secret's tls.crt).")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key (the Secret's tls.key).")
+    var tlsKey: String?
+
+    @Option(help: "PEM CA bundle; when given, clients must present a certificate signed by it.")
+    var clientCA: String?
+
+    @Flag(help: "Make a development CA and certificate and serve on loopback.")
+    var dev = false
+
+    @Option(help: "Where --dev keeps its certificates.")
+    var devCertDir: String = FileManager.default.temporaryDirectory.appendingPathComponent("k8s-image-replacer-dev").path
+
+    @Option(help: "Address to listen on (default 0.0.0.0, or 127.0.0.1 with --dev).")
+    var host: String?
+
+    @Option(help: "TLS port for /mutate and /explain.")
+    var port = 8443
+
+    @Option(help: "Plain HTTP port for /healthz, /readyz and /metrics.")
+    var probePort = 8080
+
+    @Option(help: "Largest request body accepted, in bytes.")
+    var maxBodyBytes = 8 << 20
+
+    @Option(help: "Seconds one admission may take before the pod is admitted unchanged.")
+    var requestTimeout: Double = 8
+
+    @Option(help: "Seconds between checks of the rule and certificate files.")
+    var reloadInterval: Double = 2
+
+    @Option(help: "Log format: text or json.")
+    var logFormat: LogFormat = .text
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    func validate() throws {
+        if !dev && (tlsCert == nil || tlsKey == nil) {
+            throw ValidationError("give --tls-cert and --tls-key, or --dev for a development certificate on loopback")
+        }
+        if dev && (tlsCert != nil || tlsKey != nil) {
+            throw ValidationError("--dev makes its own certificate; drop --tls-cert/--tls-key or --dev")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard requestTimeout > 0, reloadInterval > 0, maxBodyBytes > 0 else {
+            throw ValidationError("--request-timeout, --reload-interval and --max-body-bytes must be positive")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let format = logFormat
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let prometheus = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: prometheus)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        ]
+        MetricsSystem.bootstrap(factory)
+        let logger = Logger(label: "k8s-image-replacer")
+
+        let registry = CommandEnvironment.registry
+        let ruleSet: RuleSet
+        do {
+            ruleSet = try await RulesLoading.load(rules.rules, registry: registry)
+        } catch {
+            try CommandOutput(stderr: "error: \(error)\n", exitCode: CommandOutput.Code.failure).emit()
+            return
+        }
+        var certificatePath = tlsCert ?? "", keyPath = tlsKey ?? ""
+        if dev {
+            (certificatePath, keyPath) = try Self.developmentCertificate(in: devCertDir, logger: logger)
+        }
+        var configuration = WebhookServer.Configuration(certificatePath: certificatePath, keyPath: keyPath)
+        configuration.host = host ?? (dev ? "127.0.0.1" : "0.0.0.0")
+        configuration.probeHost = configuration.host
+        configuration.port = port
+        configuration.probePort = probePort
+        configuration.rulesPath = rules.rules
+        configuration.clientCAPath = clientCA
+        configuration.maxBodyBytes = maxBodyBytes
+        configuration.requestDeadline = .milliseconds(Int64(requestTimeout * 1000))
+        configuration.reloadInterval = .milliseconds(Int64(reloadInterval * 1000))
+
+        let server = WebhookServer(
+            configuration: configuration, rules: RulesStore(ruleSet), loader: RuleSetLoader(registry: registry),
+            prometheus: prometheus, logger: logger)
+        let stageList = ruleSet.stages.map { "\($0.name) (\($0.matcherID))" }.joined(separator: ", ")
+        let tlsHost = Self.hostForURL(configuration.host), probeHost = Self.hostForURL(configuration.probeHost)
+        try await server.run { ports in
+            logger.info(
+                "serving",
+                metadata: [
+                    "mutate": "https://\(tlsHost):\(ports.tls)/mutate",
+                    "explain": "https://\(tlsHost):\(ports.tls)/explain",
+                    "probes": "http://\(probeHost):\(ports.probe)/readyz",
+                    "rules": "\(ruleSet.source)", "stages": "\(stageList)",
+                ])
+        }
+    }
+
+    /// Reuses the development certificate in `directory` when there is one, otherwise makes it.
+    static func developmentCertificate(in directory: String, logger: Logger) throws -> (String, String) {
+        let certificate = (directory as NSString).appendingPathComponent("tls.crt")
+        let key = (directory as NSString).appendingPathComponent("tls.key")
+        let ca = (directory as NSString).appendingPathComponent("ca.crt")
+        if !FileManager.default.fileExists(atPath: certificate) || !FileManager.default.fileExists(atPath: key) {
+            try DevelopmentCertificates(
+                commonName: "k8s-image-replacer development", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"]
+            ).write(to: directory)
+        }
+        logger.notice(
+            "development certificate for localhost, 127.0.0.1 and ::1; trust its CA to call the server",
+            metadata: ["ca": "\(ca)", "try": "curl --cacert \(ca) https://localhost:8443/explain -d '{\"image\":\"nginx\"}'"])
+        return (certificate, key)
+    }
+
+    static func hostForURL(_ host: String) -> String {
+        host == "0.0.0.0" ? "localhost" : host.contains(":") ? "[\(host)]" : host
+    }
+}
+

@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+import ReplacerCore
+@testable import ReplacerCLI
+
+@Suite struct ExplainCommandTests {
+    @Test func textTraceShowsEveryStage() async throws {
+        let output = await ExplainRunner.run(
+            images: ["redis:7.2"], rulesPath: fixture("golden/mirrors.rules.yaml"), context: EvaluationContext(),
+            format: "text", registry: registry)
+        #expect(output.exitCode == 0)
+        let lines = output.stdout.split(separator: "\n").map(String.init)
+        #expect(lines[safe: 0] == "redis:7.2")
+        #expect(lines[safe: 1] == "  normalized: docker.io/library/redis:7.2")
+        #expect(lines[safe: 2]?.hasPrefix("  1. pinned (exact)") == true && lines[safe: 2]?.contains("no-match") == true)
+        #expect(lines[safe: 3]?.contains("2. ghcr-by-org (regex)") == true && lines[safe: 3]?.contains("skipped") == true)
+        #expect(lines[safe: 4]?.contains("rewritten  redis:7.2 → mirror.corp/hub/library/redis:7.2  [rule docker.io]") == true)
+        #expect(lines.last == "  result: mirror.corp/hub/library/redis:7.2")
+    }
+
+    @Test func jsonTraceDecodes() async throws {
+        let output = await ExplainRunner.run(
+            images: ["nginx", "quay.io/a/b"], rulesPath: fixture("golden/mirrors.rules.yaml"),
+            context: EvaluationContext(namespace: "team-a"), format: "json", registry: registry)
+        let document = try JSONDecoder().decode(ExplainDocument.self, from: Data(output.stdout.utf8))
+        #expect(document.results.map(\.image) == ["mirror.corp/hub/library/nginx:1.27.2", "mirror.corp/quay/a/b"])
+        #expect(document.results[safe: 0]?.stoppedBy == "pinned")
+    }
+
+    @Test func embeddedDefaultIsUsedWithoutRules() async throws {
+        let output = await ExplainRunner.run(
+            images: ["k8s.gcr.io/pause:3.9", "nginx:1.27"], rulesPath: nil, context: EvaluationContext(namespace: "default"),
+            format: "json", registry: registry)
+        let document = try JSONDecoder().decode(ExplainDocument.self, from: Data(output.stdout.utf8))
+        #expect(document.rules == DefaultRules.source)
+        #expect(document.results.map(\.image) == ["registry.k8s.io/pause:3.9", "mirror.gcr.io/library/nginx:1.27"])
+    }
+
+    @Test func invalidImageFailsTheCommand() async throws {
+        let output = await ExplainRunner.run(
+            images: ["nginx", "Bad Image"], rulesPath: nil, context: EvaluationContext(), format: "text",
+            registry: registry)
+        #expect(output.exitCode == 1)
+        #expect(output.stdout.contains("not a valid reference"))
+    }
+
+    @Test func brokenRulesFailWithPosition() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try write("apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages:\n  - name: x\n    matcher: nope\n", to: directory, as: "r.yaml")
+        let output = await ExplainRunner.run(
+            images: ["nginx"], rulesPath: path, context: EvaluationContext(), format: "text", registry: registry)
+        #expect(output.exitCode == 1)
+        #expect(output.stderr.hasPrefix("error: \(path):5:14: stage \"x\": unknown matcher \"nope\""))
+    }
+}
+
+@Suite struct CheckCommandTests {
+    @Test func validFileIsSummarised() async {
+        let output = await CheckRunner.run(rulesPath: fixture("golden/mirrors.rules.yaml"), registry: registry)
+        #expect(output.exitCode == 0)
+        #expect(output.stdout.hasSuffix("OK, 4 stages: pinned (exact), ghcr-by-org (regex), registry-mirrors (prefix), double-tag (regex)\n"))
+    }
+
+    @Test func embeddedDefaultChecks() async {
+        let output = await CheckRunner.run(rulesPath: nil, registry: registry)
+        #expect(output.exitCode == 0, "\(output.stderr)")
+    }
+
+    @Test func badRegexPointsIntoThePattern() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try write("""
+            apiVersion: k8s-image-replacer/v1
+            kind: RuleSet
+            stages:
+              - name: broken-regex
+                matcher: regex
+                rules:
+                  - match: '^ghcr\\.io/(abc'
+                    replace: x.io/$1
+            """, to: directory, as: "r.yaml")
+        let output = await CheckRunner.run(rulesPath: path, registry: registry)
+        #expect(output.exitCode == 1)
+        #expect(output.stderr.contains("\(path):7:"))
+        #expect(output.stderr.contains("stage \"broken-regex\""))
+        #expect(output.stderr.contains("does not compile"))
+    }
+
+    @Test func missingFileIsReported() async {
+        let output = await CheckRunner.run(rulesPath: "/nonexistent/rules.yaml", registry: registry)
+        #expect(output.exitCode == 1)
+        #expect(output.stderr.contains("cannot read the rule file"))
+    }
+}
+
+@Suite struct TestCommandTests {
+    @Test func failingCaseShowsADiffAndFailsTheRun() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cases = try write("""
+            cases:
+              - image: redis
+                expect: mirror.corp/hub/library/redis
+              - name: wrong on purpose
+                image: nginx:1.25
+                expect: elsewhere.corp/nginx:1.25
+              - image: quay.io/x/y
+                unchanged: true
+            """, to: directory, as: "cases.yaml")
+        let output = await TestRunner.run(
+            casesPath: cases, rulesPath: fixture("golden/mirrors.rules.yaml"), verbose: true, registry: registry)
+        #expect(output.exitCode == 1)
+        #expect(output.stdout.contains("PASS \(cases):2:5 redis"))
+        #expect(output.stdout.contains("FAIL \(cases):4:5 wrong on purpose (nginx:1.25)"))
+        #expect(output.stdout.contains("  - expected: elsewhere.corp/nginx:1.25\n  + got:      mirror.corp/hub/library/nginx:1.25\n"))
+        #expect(output.stdout.contains("FAIL \(cases):7:5 quay.io/x/y"))
+        #expect(output.stdout.hasSuffix("1 passed, 2 failed\n"))
+    }
+
+    @Test func nonIdempotentRulesFailTheCase() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rules = try write("""
+            apiVersion: k8s-image-replacer/v1
+            kind: RuleSet
+            stages:
+              - name: first
+                matcher: prefix
+                rules: {docker.io: a.corp/hub}
+              - name: second
+                matcher: prefix
+                rules: {a.corp: docker.io/again}
+            """, to: directory, as: "rules.yaml")
+        let cases = try write("cases:\n  - image: nginx\n    expect: docker.io/again/hub/library/nginx\n", to: directory, as: "c.yaml")
+        let output = await TestRunner.run(casesPath: cases, rulesPath: rules, verbose: false, registry: registry)
+        #expect(output.exitCode == 1)
+        #expect(output.stdout.contains("! not idempotent: a second pass rewrites docker.io/again/hub/library/nginx to"))
+    }
+
+    @Test func unusableCaseFileExitsTwo() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cases = try write("cases:\n  - image: nginx\n", to: directory, as: "c.yaml")
+        let output = await TestRunner.run(casesPath: cases, rulesPath: nil, verbose: false, registry: registry)
+        #expect(output.exitCode == 2)
+        #expect(output.stderr.contains("\(cases):2:5: a case needs exactly one of"))
+    }
+}
+
+/// The real executable, to check what the shell sees: exit statuses and streams.
+@Suite struct ExecutableTests {
+    @Test func explainRunsOnTheEmbeddedDefault() throws {
+        let output = try runExecutable(["explain", "nginx:1.27", "--namespace", "web"])
+        #expect(output.exitCode == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("result: mirror.gcr.io/library/nginx:1.27"))
+    }
+
+    @Test func checkFailsWithStatusOne() throws {
+        let output = try runExecutable(["check", "--rules", "/nonexistent.yaml"])
+        #expect(output.exitCode == 1)
+        #expect(output.stderr.contains("/nonexistent.yaml:1:1"))
+    }
+
+    @Test func testCommandPassesTheGoldenCases() throws {
+        let output = try runExecutable(["test", "--rules", fixture("golden/mirrors.rules.yaml"), fixture("golden/mirrors.cases.yaml")])
+        #expect(output.exitCode == 0, "\(output.stdout)\(output.stderr)")
+    }
+
+    @Test func rulesPrintsTheEmbeddedDefault() throws {
+        let output = try runExecutable(["rules"])
+        #expect(output.stdout.contains("apiVersion: k8s-image-replacer/v1"))
+    }
+
+    @Test func badContainerKindIsAUsageError() throws {
+        let output = try runExecutable(["explain", "nginx", "--container-kind", "sidecar"])
+        #expect(output.exitCode == 64)
+        #expect(output.stderr.contains("--container-kind must be one of"))
+    }
+}
