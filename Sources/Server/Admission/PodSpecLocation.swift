@@ -1,0 +1,96 @@
+import ReplacerCore
+
+/// Where, in an admitted object, the pod spec and the metadata to annotate live, as JSON Pointers.
+struct PodSpecLocation: Sendable, Equatable {
+    /// Pointer to the object holding `containers`, `initContainers` and `ephemeralContainers`.
+    var specPointer: String
+    /// Pointer to the metadata that gets the original-images annotation, or nil when it must not be touched.
+    var metadataPointer: String?
+    /// Container lists that may be rewritten in this request.
+    var kinds: [ContainerKind]
+    /// For UPDATE: only containers new or changed against the old object are rewritten.
+    var onlyChanged: Bool
+
+    /// Workload kinds whose pod template sits at `spec.template`.
+    static let templateKinds: Set<String> = [
+        "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController",
+    ]
+
+    /// Decides what the request allows the webhook to rewrite, or nil (with why) when it leaves the request alone.
+    static func locate(_ request: AdmissionRequest, podTemplates: Bool) -> Result<PodSpecLocation, Skip> {
+        let operation = request.operation ?? ""
+        guard operation == "CREATE" || operation == "UPDATE" else { return .failure(.operation(operation)) }
+        let resource = request.resource?.resource ?? ""
+        let group = request.resource?.group ?? ""
+        let kind = request.kind?.kind ?? ""
+        let update = operation == "UPDATE"
+
+        if group.isEmpty && resource == "pods" {
+            switch request.subResource ?? "" {
+            case "":
+                return .success(.init(specPointer: "/spec", metadataPointer: "/metadata", kinds: ContainerKind.allCases, onlyChanged: update))
+            case "ephemeralcontainers":
+                // The subresource only changes ephemeral containers; existing ones are immutable, so only new ones
+                // may be rewritten, and metadata changes would be dropped by the API server.
+                return .success(.init(specPointer: "/spec", metadataPointer: nil, kinds: [.ephemeralContainers], onlyChanged: true))
+            case let other:
+                return .failure(.subresource("pods/\(other)"))
+            }
+        }
+        if let subResource = request.subResource, !subResource.isEmpty { return .failure(.subresource("\(resource)/\(subResource)")) }
+        let template: (spec: String, metadata: String)
+        if templateKinds.contains(kind) {
+            template = ("/spec/template/spec", "/spec/template/metadata")
+        } else if kind == "CronJob" {
+            template = ("/spec/jobTemplate/spec/template/spec", "/spec/jobTemplate/spec/template/metadata")
+        } else if kind == "PodTemplate" {
+            template = ("/template/spec", "/template/metadata")
+        } else {
+            return .failure(.kind(kind.isEmpty ? resource : kind))
+        }
+        guard podTemplates else { return .failure(.templatesOff(kind)) }
+        return .success(.init(specPointer: template.spec, metadataPointer: template.metadata, kinds: ContainerKind.allCases, onlyChanged: update))
+    }
+
+    /// The pod spec and metadata this location points at in `object`.
+    func resolve(_ object: KubernetesObject) -> (spec: PodSpec?, metadata: ObjectMeta?) {
+        switch specPointer {
+        case "/spec":
+            (object.spec.map {
+                PodSpec(containers: $0.containers, initContainers: $0.initContainers, ephemeralContainers: $0.ephemeralContainers)
+            }, object.metadata)
+        case "/spec/template/spec": (object.spec?.template?.spec, object.spec?.template?.metadata)
+        case "/spec/jobTemplate/spec/template/spec":
+            (object.spec?.jobTemplate?.spec?.template?.spec, object.spec?.jobTemplate?.spec?.template?.metadata)
+        case "/template/spec": (object.template?.spec, object.template?.metadata)
+        default: (nil, nil)
+        }
+    }
+
+    /// Why a request is left alone; shown in logs and counted in metrics.
+    enum Skip: Error, Equatable, CustomStringConvertible {
+        case operation(String)
+        case subresource(String)
+        case kind(String)
+        case templatesOff(String)
+
+        var description: String {
+            switch self {
+            case .operation(let operation): "operation \(operation) is not rewritten"
+            case .subresource(let name): "subresource \(name) is not rewritten"
+            case .kind(let kind): "kind \(kind) holds no pod spec"
+            case .templatesOff(let kind): "\(kind) templates are not rewritten (admission.podTemplates is off)"
+            }
+        }
+    }
+}
+
+extension PodSpec {
+    func containers(_ kind: ContainerKind) -> [Container] {
+        switch kind {
+        case .containers: containers ?? []
+        case .initContainers: initContainers ?? []
+        case .ephemeralContainers: ephemeralContainers ?? []
+        }
+    }
+}

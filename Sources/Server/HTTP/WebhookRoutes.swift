@@ -1,0 +1,115 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Hummingbird
+import Logging
+import NIOCore
+import ReplacerCore
+
+/// The TLS port's routes: `POST /mutate` (the API server) and `POST /explain` (people and CI).
+///
+/// Neither route can answer 500: every failure a client can cause is a 4xx with a message, and every failure of
+/// our own admits the pod unchanged with a warning.
+struct WebhookRoutes: Sendable {
+    let rules: RulesStore
+    let reviewer: AdmissionReviewer
+    let maxBodyBytes: Int
+    let metrics: WebhookMetrics
+    let logger: Logger
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/mutate") { request, context in
+            try await mutate(request, context: context)
+        }
+        router.post("/explain") { request, context in
+            try await explain(request, context: context)
+        }
+        router.get("/healthz") { _, _ in "ok\n" }
+    }
+
+    func mutate(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let body = try await collect(request)
+        let snapshot = rules.current
+        let outcome = await reviewer.review(body, ruleSet: snapshot.ruleSet)
+        let duration = ContinuousClock.now - started
+        switch outcome {
+        case .rejected(let status, let message):
+            metrics.admission(outcome: "rejected", duration: duration)
+            logger.warning("admission request rejected", metadata: ["status": "\(status)", "reason": "\(message)"])
+            return Self.error(status: status, message)
+        case .answer(let data, let summary):
+            let outcome = summary.timedOut ? "timeout" : summary.skipped != nil ? "skipped" : summary.rewrites.isEmpty ? "unchanged" : "patched"
+            metrics.admission(outcome: outcome, duration: duration)
+            for stage in summary.rewrittenBy { metrics.rewrite(stage: stage) }
+            for stage in summary.refusedBy { metrics.refused(stage: stage) }
+            log(summary, outcome: outcome, generation: snapshot.generation, duration: duration)
+            return Self.json(data)
+        }
+    }
+
+    func explain(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let body = try await collect(request)
+        let parsed: ExplainRequest
+        do {
+            parsed = try JSONDecoder().decode(ExplainRequest.self, from: body)
+        } catch {
+            return Self.error(status: 400, "the body is not an explain request: \(AdmissionReviewer.describe(error))")
+        }
+        let subjects: [(image: String, context: EvaluationContext, container: String?)]
+        do {
+            subjects = try parsed.subjects()
+        } catch {
+            return Self.error(status: 400, error.description)
+        }
+        let ruleSet = rules.current.ruleSet
+        let pipeline = Pipeline(ruleSet)
+        var results: [PipelineResult] = []
+        for subject in subjects {
+            var result = await pipeline.run(subject.image, context: subject.context)
+            result.container = subject.container
+            results.append(result)
+        }
+        return Self.json(Data(ExplainDocument(rules: ruleSet.source, results: results).json().utf8))
+    }
+
+    /// Reads the whole body, refusing more than `maxBodyBytes` with 413 before reading it all.
+    private func collect(_ request: Request) async throws -> Data {
+        do {
+            let buffer = try await request.body.collect(upTo: maxBodyBytes)
+            return Data(buffer.readableBytesView)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw HTTPError(.contentTooLarge, message: "the body is larger than \(maxBodyBytes) bytes")
+        }
+    }
+
+    private func log(_ summary: AdmissionSummary, outcome: String, generation: Int, duration: Duration) {
+        var metadata: Logger.Metadata = [
+            "uid": "\(summary.uid)", "outcome": "\(outcome)", "kind": "\(summary.kind ?? "")",
+            "namespace": "\(summary.namespace ?? "")", "name": "\(summary.name ?? "")",
+            "rulesGeneration": "\(generation)", "durationMs": "\(String(format: "%.3f", duration.milliseconds))",
+        ]
+        if summary.dryRun { metadata["dryRun"] = "true" }
+        if let skipped = summary.skipped { metadata["skipped"] = "\(skipped)" }
+        if !summary.rewrites.isEmpty {
+            metadata["rewrites"] = .array(summary.rewrites.map { "\($0.container): \($0.from) -> \($0.to)" })
+        }
+        if !summary.warnings.isEmpty { metadata["warnings"] = .array(summary.warnings.map { "\($0)" }) }
+        logger.info("admission", metadata: metadata)
+    }
+
+    static func json(_ data: Data) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func error(status: Int, _ message: String) -> Response {
+        let body = "{\"error\":\(JSONLogHandler.quote(message))}\n"
+        return Response(
+            status: .init(code: status), headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,78 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import ReplacerCore
+import ServiceLifecycle
+
+/// Watches the rule file and the TLS files and reloads them when their contents change.
+///
+/// Kubernetes updates a mounted ConfigMap or Secret by swapping a symlink to a new directory, which inotify on the
+/// file itself does not see; comparing contents on a short interval catches every update method, and costs a few
+/// small reads. A file that cannot be used is logged and counted and the last good version stays in force.
+struct FileWatcher: Service {
+    let rulesPath: String?
+    let loader: RuleSetLoader
+    let rules: RulesStore
+    let certificates: CertificateStore?
+    let interval: Duration
+    let metrics: WebhookMetrics
+    let logger: Logger
+
+    func run() async throws {
+        var seenRules = rulesPath.flatMap(Self.read)
+        var seenCertificates = certificates.map { Self.read($0.certificatePath).map { [$0] } ?? [] }
+        var seenKeys = certificates.flatMap { Self.read($0.keyPath) }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            if let rulesPath, let contents = Self.read(rulesPath), contents != seenRules {
+                seenRules = contents
+                await reloadRules(from: rulesPath)
+            }
+            if let certificates {
+                let certificate = Self.read(certificates.certificatePath).map { [$0] } ?? []
+                let key = Self.read(certificates.keyPath)
+                if certificate != seenCertificates || key != seenKeys {
+                    seenCertificates = certificate
+                    seenKeys = key
+                    reloadCertificate(certificates)
+                }
+            }
+        }
+    }
+
+    func reloadRules(from path: String) async {
+        do {
+            let ruleSet = try await loader.load(contentsOf: path)
+            let generation = rules.replace(with: ruleSet)
+            metrics.reload("rules", result: "success")
+            metrics.rulesGeneration(generation)
+            logger.info("rules reloaded", metadata: ["file": "\(path)", "generation": "\(generation)", "stages": "\(ruleSet.stages.count)"])
+        } catch {
+            metrics.reload("rules", result: "failure")
+            logger.error("rule file rejected; the previous rules stay in force", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func reloadCertificate(_ certificates: CertificateStore) {
+        do {
+            try certificates.reload()
+            metrics.reload("certificate", result: "success")
+            logger.info("serving certificate reloaded", metadata: ["file": "\(certificates.certificatePath)"])
+        } catch {
+            metrics.reload("certificate", result: "failure")
+            logger.error("certificate rejected; the previous one keeps serving", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The file's bytes, following symlinks; nil while it is missing (mid-swap, or deleted).
+    static func read(_ path: String) -> Data? {
+        FileManager.default.contents(atPath: path)
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+import X509
+
+/// The serving certificate and key, replaceable without a restart.
+///
+/// The TLS configuration asks this store for the certificate on every handshake (nio-ssl's context callback), so
+/// a rotated Secret takes effect for new connections as soon as it is loaded, while established connections keep
+/// the certificate they were opened with.
+public final class CertificateStore: Sendable {
+    struct Identity: Sendable {
+        var chain: [NIOSSLCertificate]
+        var key: NIOSSLPrivateKey
+    }
+
+    private let identity: NIOLockedValueBox<Identity>
+    public let certificatePath: String
+    public let keyPath: String
+
+    /// Loads the PEM certificate chain and key; throws a `TLSFilesError` that names the file and what is wrong.
+    public init(certificatePath: String, keyPath: String) throws {
+        self.certificatePath = certificatePath
+        self.keyPath = keyPath
+        self.identity = NIOLockedValueBox(try Self.load(certificatePath: certificatePath, keyPath: keyPath))
+    }
+
+    /// Re-reads the files. On failure the previous certificate stays in use and the error is thrown.
+    public func reload() throws {
+        let loaded = try Self.load(certificatePath: certificatePath, keyPath: keyPath)
+        identity.withLockedValue { $0 = loaded }
+    }
+
+    /// A server TLS configuration that takes its certificate from this store: TLS 1.2 and later, and with
+    /// `clientCAPath` set, client certificates required and verified against that CA bundle.
+    public func serverConfiguration(clientCAPath: String?) throws -> TLSConfiguration {
+        let current = identity.withLockedValue { $0 }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: current.chain.map { .certificate($0) }, privateKey: .privateKey(current.key))
+        configuration.minimumTLSVersion = .tlsv12
+        if let clientCAPath {
+            let roots: [NIOSSLCertificate]
+            do {
+                roots = try NIOSSLCertificate.fromPEMFile(clientCAPath)
+            } catch {
+                throw TLSFilesError(path: clientCAPath, problem: "is not a PEM CA bundle (\(error))")
+            }
+            guard !roots.isEmpty else { throw TLSFilesError(path: clientCAPath, problem: "holds no certificate") }
+            configuration.trustRoots = .certificates(roots)
+            // The API server presents a client certificate whose name we cannot predict; the CA is the trust anchor.
+            configuration.certificateVerification = .noHostnameVerification
+        }
+        configuration.sslContextCallback = { [identity] _, promise in
+            let current = identity.withLockedValue { $0 }
+            var override = NIOSSLContextConfigurationOverride()
+            override.certificateChain = current.chain.map { .certificate($0) }
+            override.privateKey = .privateKey(current.key)
+            promise.succeed(override)
+        }
+        return configuration
+    }
+
+    static func load(certificatePath: String, keyPath: String) throws -> Identity {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+        } catch {
+            throw TLSFilesError(path: certificatePath, problem: "is not a PEM certificate chain (\(error))")
+        }
+        guard !chain.isEmpty else { throw TLSFilesError(path: certificatePath, problem: "holds no certificate") }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        } catch {
+            throw TLSFilesError(path: keyPath, problem: "is not a PEM private key (\(error))")
+        }
+        // A mismatched pair would only fail at the first handshake; check it now so a bad rotation is refused.
+        do {
+            let leaf = try Certificate(derEncoded: try chain[0].toDERBytes())
+            let pem = try String(contentsOfFile: keyPath, encoding: .utf8)
+            let privateKey = try Certificate.PrivateKey(pemEncoded: pem)
+            guard privateKey.publicKey == leaf.publicKey else {
+                throw TLSFilesError(path: keyPath, problem: "does not belong to the certificate in \(certificatePath)")
+            }
+        } catch let error as TLSFilesError {
+            throw error
+        } catch {
+            // A key type swift-certificates cannot parse is still usable by BoringSSL; the handshake will tell.
+        }
+        return Identity(chain: chain, key: key)
+    }
+}
+
+/// A certificate, key or CA file that cannot be used.
+public struct TLSFilesError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var problem: String
+    public var description: String { "\(path) \(problem)" }
+}

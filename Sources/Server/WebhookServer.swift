@@ -1,0 +1,122 @@
+import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+import Prometheus
+import ReplacerCore
+import ServiceLifecycle
+
+/// The admission webhook: `/mutate` and `/explain` over TLS (HTTP/1.1 and HTTP/2 by ALPN), probes and metrics on a
+/// plain port, and a watcher that reloads rules and certificates.
+public struct WebhookServer: Sendable {
+    /// Everything the server needs to know; the CLI's `serve` fills it from flags.
+    public struct Configuration: Sendable {
+        public var host = "0.0.0.0"
+        /// 0 picks a free port (tests); `onReady` reports the one bound.
+        public var port = 8443
+        public var probeHost = "0.0.0.0"
+        public var probePort = 8080
+        /// The rule file to watch; nil when the rules did not come from a file (the embedded default).
+        public var rulesPath: String?
+        public var certificatePath: String
+        public var keyPath: String
+        /// With a CA bundle, clients must present a certificate it signed (the API server can be configured to).
+        public var clientCAPath: String?
+        /// Kubernetes objects are at most ~1.5 MiB in etcd; a review carries the object and the old one.
+        public var maxBodyBytes = 8 << 20
+        public var requestDeadline: Duration = .seconds(8)
+        public var reloadInterval: Duration = .seconds(2)
+        /// Idle keep-alive connections are closed after this long.
+        public var idleTimeout: Duration = .seconds(60)
+
+        public init(certificatePath: String, keyPath: String) {
+            self.certificatePath = certificatePath
+            self.keyPath = keyPath
+        }
+    }
+
+    /// The ports actually bound, reported once both listeners are up.
+    public struct BoundPorts: Sendable {
+        public var tls: Int
+        public var probe: Int
+    }
+
+    public let configuration: Configuration
+    public let rules: RulesStore
+    public let loader: RuleSetLoader
+    public let prometheus: PrometheusCollectorRegistry?
+    public let logger: Logger
+
+    public init(
+        configuration: Configuration, rules: RulesStore, loader: RuleSetLoader,
+        prometheus: PrometheusCollectorRegistry? = nil, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.rules = rules
+        self.loader = loader
+        self.prometheus = prometheus
+        self.logger = logger
+    }
+
+    /// Serves until the task is cancelled or, with `handleSignals`, SIGTERM/SIGINT arrive; then stops accepting,
+    /// lets in-flight requests finish and returns.
+    public func run(handleSignals: Bool = true, onReady: @escaping @Sendable (BoundPorts) async -> Void = { _ in }) async throws {
+        let certificates = try CertificateStore(certificatePath: configuration.certificatePath, keyPath: configuration.keyPath)
+        let tlsConfiguration = try certificates.serverConfiguration(clientCAPath: configuration.clientCAPath)
+        let metrics = WebhookMetrics()
+        metrics.rulesGeneration(rules.current.generation)
+        let tlsServing = NIOLockedValueBox(false)
+        let ports = NIOLockedValueBox((tls: 0, probe: 0))
+
+        let mainRouter = Router()
+        WebhookRoutes(
+            rules: rules, reviewer: AdmissionReviewer(deadline: configuration.requestDeadline),
+            maxBodyBytes: configuration.maxBodyBytes, metrics: metrics, logger: logger
+        ).register(on: mainRouter)
+        let probeRouter = Router()
+        ProbeRoutes(tlsServing: tlsServing, prometheus: prometheus).register(on: probeRouter)
+
+        let bothUp: @Sendable () async -> Void = {
+            let bound = ports.withLockedValue { $0 }
+            if bound.tls != 0 && bound.probe != 0 { await onReady(BoundPorts(tls: bound.tls, probe: bound.probe)) }
+        }
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(configuration.idleTimeout.components.seconds))
+        let tlsApp = Application(
+            router: mainRouter,
+            server: try .http2Upgrade(
+                tlsConfiguration: tlsConfiguration,
+                configuration: .init(idleTimeout: configuration.idleTimeout, streamConfiguration: http1)),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in
+                tlsServing.withLockedValue { $0 = true }
+                ports.withLockedValue { $0.tls = channel.localAddress?.port ?? 0 }
+                await bothUp()
+            },
+            logger: logger)
+        let probeApp = Application(
+            router: probeRouter,
+            server: .http1(),
+            configuration: .init(address: .hostname(configuration.probeHost, port: configuration.probePort), serverName: nil),
+            onServerRunning: { channel in
+                ports.withLockedValue { $0.probe = channel.localAddress?.port ?? 0 }
+                await bothUp()
+            },
+            logger: logger)
+        let watcher = FileWatcher(
+            rulesPath: configuration.rulesPath, loader: loader, rules: rules, certificates: certificates,
+            interval: configuration.reloadInterval, metrics: metrics, logger: logger)
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: tlsApp), .init(service: probeApp),
+                    .init(service: watcher, successTerminationBehavior: .ignore),
+                ],
+                gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+                logger: logger))
+        try await group.run()
+    }
+}

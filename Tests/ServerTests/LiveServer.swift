@@ -1,0 +1,134 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Metrics
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Prometheus
+import ReplacerCore
+import ReplacerServer
+
+/// Prometheus is bootstrapped once for the whole test process, as `main` does once for the real one.
+let testPrometheus: PrometheusCollectorRegistry = {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    return registry
+}()
+
+/// A real server on loopback: certificates made for the test, a rule file on disk laid out like a mounted
+/// ConfigMap (a `..data` symlink swapped atomically), ports picked by the kernel.
+final class LiveServer: @unchecked Sendable {
+    let directory: URL
+    let rulesPath: String
+    let certificates: DevelopmentCertificates
+    var tlsPort = 0
+    var probePort = 0
+    private var task: Task<Void, any Error>?
+    let rules: RulesStore
+
+    init(rules yaml: String = serverRules, clientCA: DevelopmentCertificates? = nil, maxBodyBytes: Int = 1 << 20) async throws {
+        _ = testPrometheus
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("replacer-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        rulesPath = directory.appendingPathComponent("rules.yaml").path
+        certificates = try DevelopmentCertificates(
+            commonName: "test", dnsNames: ["webhook.replacer.svc", "localhost"], ipAddresses: ["127.0.0.1"])
+        try certificates.write(to: directory.appendingPathComponent("tls").path)
+        try Self.swapRules(yaml, in: directory, rulesPath: rulesPath)
+        var clientCAPath: String?
+        if let clientCA {
+            clientCAPath = directory.appendingPathComponent("client-ca.crt").path
+            try clientCA.caCertificatePEM.write(toFile: clientCAPath!, atomically: true, encoding: .utf8)
+        }
+        let loader = RuleSetLoader(registry: registry)
+        rules = RulesStore(try await loader.load(contentsOf: rulesPath), drainDelay: .milliseconds(100))
+        var configuration = WebhookServer.Configuration(
+            certificatePath: directory.appendingPathComponent("tls/tls.crt").path,
+            keyPath: directory.appendingPathComponent("tls/tls.key").path)
+        configuration.host = "127.0.0.1"
+        configuration.probeHost = "127.0.0.1"
+        configuration.port = 0
+        configuration.probePort = 0
+        configuration.rulesPath = rulesPath
+        configuration.clientCAPath = clientCAPath
+        configuration.maxBodyBytes = maxBodyBytes
+        configuration.reloadInterval = .milliseconds(50)
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .critical
+        let server = WebhookServer(configuration: configuration, rules: rules, loader: loader, prometheus: testPrometheus, logger: logger)
+        let (ready, continuation) = AsyncStream<WebhookServer.BoundPorts>.makeStream()
+        task = Task { try await server.run(handleSignals: false) { ports in continuation.yield(ports) } }
+        for await ports in ready {
+            tlsPort = ports.tls
+            probePort = ports.probe
+            break
+        }
+    }
+
+    /// Replaces the rule file the way the kubelet updates a ConfigMap volume: write a new directory, then swap
+    /// the `..data` symlink in one rename.
+    func swapRules(_ yaml: String) throws {
+        try Self.swapRules(yaml, in: directory, rulesPath: rulesPath)
+    }
+
+    static func swapRules(_ yaml: String, in directory: URL, rulesPath: String) throws {
+        let manager = FileManager.default
+        let version = directory.appendingPathComponent("..\(UUID().uuidString)")
+        try manager.createDirectory(at: version, withIntermediateDirectories: true)
+        try yaml.write(to: version.appendingPathComponent("rules.yaml"), atomically: true, encoding: .utf8)
+        let temporary = directory.appendingPathComponent("..data_tmp").path
+        try? manager.removeItem(atPath: temporary)
+        try manager.createSymbolicLink(atPath: temporary, withDestinationPath: version.lastPathComponent)
+        guard rename(temporary, directory.appendingPathComponent("..data").path) == 0 else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        if !manager.fileExists(atPath: rulesPath) {
+            try manager.createSymbolicLink(atPath: rulesPath, withDestinationPath: "..data/rules.yaml")
+        }
+    }
+
+    func stop() async {
+        task?.cancel()
+        _ = try? await task?.value
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// A client that trusts only `ca` and checks the server's name, speaking HTTP/1.1 only or negotiating by ALPN.
+    func client(trusting ca: String? = nil, http2: Bool = true, identity: DevelopmentCertificates? = nil) throws -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array((ca ?? certificates.caCertificatePEM).utf8)))
+        tls.certificateVerification = .fullVerification
+        if let identity {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM.utf8)).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.keyPEM.utf8), format: .pem))
+        }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.httpVersion = http2 ? .automatic : .http1Only
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    func post(_ client: HTTPClient, _ path: String, _ body: Data) async throws -> (status: Int, body: Data, version: HTTPVersion) {
+        var request = HTTPClientRequest(url: "https://127.0.0.1:\(tlsPort)\(path)")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await client.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        return (Int(response.status.code), Data(bytes.readableBytesView), response.version)
+    }
+
+    func probe(_ path: String) async throws -> (status: Int, body: String) {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(probePort)\(path)"), timeout: .seconds(5))
+            let bytes = try await response.body.collect(upTo: 4 << 20)
+            try await client.shutdown()
+            return (Int(response.status.code), String(buffer: bytes))
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+}

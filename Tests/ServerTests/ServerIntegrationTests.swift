@@ -1,0 +1,176 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Testing
+import ReplacerCore
+@testable import ReplacerServer
+
+/// End-to-end over real TLS on loopback with a real HTTP client, one server per test.
+@Suite(.serialized) struct ServerIntegrationTests {
+    /// Runs `body` against a fresh server and always stops it.
+    func withServer(
+        rules: String = serverRules, clientCA: DevelopmentCertificates? = nil, _ body: (LiveServer) async throws -> Void
+    ) async throws {
+        let server = try await LiveServer(rules: rules, clientCA: clientCA)
+        do {
+            try await body(server)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    func withClient(_ client: HTTPClient, _ body: (HTTPClient) async throws -> Void) async throws {
+        do { try await body(client) } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    @Test(arguments: [false, true])
+    func mutatesOverHTTP1AndHTTP2(http2: Bool) async throws {
+        try await withServer { server in
+            try await withClient(try server.client(http2: http2)) { client in
+                let object = pod(containers: ["nginx:1.25"], initContainers: ["busybox"], ephemeralContainers: ["alpine:3"])
+                let response = try await server.post(client, "/mutate", review(object))
+                #expect(response.status == 200)
+                #expect(response.version.major == (http2 ? 2 : 1))
+                let answer = try decodeAnswer(response.body)
+                let patched = try apply(try #require(answer.patch), to: object)
+                #expect(images(patched, ["spec"]) == ["mirror.corp/hub/library/nginx:1.25"])
+                #expect(images(patched, ["spec"], "initContainers") == ["mirror.corp/hub/library/busybox"])
+                #expect(images(patched, ["spec"], "ephemeralContainers") == ["mirror.corp/hub/library/alpine:3"])
+                // Keep-alive: a second request on the same client reuses the connection and still works.
+                let again = try await server.post(client, "/mutate", review(patched as! [String: Any]))
+                #expect(try decodeAnswer(again.body).patch == nil)
+            }
+        }
+    }
+
+    @Test func malformedAndOversizedBodiesGet4xx() async throws {
+        try await withServer { server in
+            try await withClient(try server.client()) { client in
+                let malformed = try await server.post(client, "/mutate", Data("{\"request\": 12}".utf8))
+                #expect(malformed.status == 400)
+                #expect(String(decoding: malformed.body, as: UTF8.self).contains("not an AdmissionReview"))
+                let huge = try await server.post(client, "/mutate", Data(repeating: UInt8(ascii: " "), count: 2 << 20))
+                #expect(huge.status == 413)
+            }
+        }
+    }
+
+    @Test func explainTakesImagesAndPods() async throws {
+        try await withServer { server in
+            try await withClient(try server.client()) { client in
+                let single = try await server.post(client, "/explain", Data(#"{"image":"redis:7","namespace":"x"}"#.utf8))
+                #expect(single.status == 200)
+                let document = try JSONDecoder().decode(ExplainDocument.self, from: single.body)
+                #expect(document.results.map(\.image) == ["mirror.corp/hub/library/redis:7"])
+                #expect(document.results[safe: 0]?.stages.map(\.outcome) == [.rewritten, .noMatch])
+
+                let podBody = try JSONSerialization.data(withJSONObject: pod(containers: ["nginx"], initContainers: ["quay.io/broken/x:1"]))
+                let fromPod = try JSONDecoder().decode(ExplainDocument.self, from: try await server.post(client, "/explain", podBody).body)
+                #expect(fromPod.results.map(\.container) == ["containers/c0", "initContainers/i0"])
+                #expect(fromPod.results[safe: 1]?.stages[safe: 1]?.outcome == .refused)
+
+                let fromReview = try JSONDecoder().decode(ExplainDocument.self, from: try await server.post(client, "/explain", review(pod(containers: ["nginx"]))).body)
+                #expect(fromReview.results.count == 1)
+
+                let empty = try await server.post(client, "/explain", Data("{}".utf8))
+                #expect(empty.status == 400)
+            }
+        }
+    }
+
+    @Test func probesAndMetrics() async throws {
+        try await withServer { server in
+            #expect(try await server.probe("/healthz").status == 200)
+            #expect(try await server.probe("/readyz").status == 200)
+            try await withClient(try server.client()) { client in
+                _ = try await server.post(client, "/mutate", review(pod(containers: ["nginx"])))
+                _ = try await server.post(client, "/mutate", review(pod(containers: ["quay.io/broken/y:1"])))
+            }
+            let metrics = try await server.probe("/metrics").body
+            #expect(metrics.contains(#"k8s_image_replacer_admission_requests_total{outcome="patched"}"#))
+            #expect(metrics.contains(#"k8s_image_replacer_rewrites_total{stage="hub"}"#))
+            #expect(metrics.contains(#"k8s_image_replacer_refused_rewrites_total{stage="quay-broken"}"#))
+            #expect(metrics.contains("k8s_image_replacer_admission_duration_seconds_bucket"))
+            #expect(metrics.contains("k8s_image_replacer_rules_generation"))
+        }
+    }
+
+    @Test func rulesReloadWhileRequestsFlowAndBadFilesAreIgnored() async throws {
+        try await withServer { server in
+            try await withClient(try server.client()) { client in
+                let flowing = Task {
+                    var failures = 0
+                    for _ in 0..<60 {
+                        let response = try await server.post(client, "/mutate", review(pod(containers: ["nginx"])))
+                        if response.status != 200 { failures += 1 }
+                    }
+                    return failures
+                }
+                try server.swapRules(serverRules.replacingOccurrences(of: "mirror.corp/hub", with: "mirror2.corp/hub"))
+                try await waitFor { server.rules.current.generation == 2 }
+                let after = try decodeAnswer(try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).body)
+                #expect(after.patch?.first?["value"] as? String == "mirror2.corp/hub/library/nginx")
+
+                try server.swapRules("apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: x, matcher: nope}]\n")
+                try await waitFor { try await server.probe("/metrics").body.contains(#"file="rules",result="failure""#) }
+                #expect(server.rules.current.generation == 2)
+                try server.swapRules("garbage: [")
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(server.rules.current.generation == 2)
+                #expect(try await server.probe("/readyz").status == 200)
+                #expect(try await flowing.value == 0)
+            }
+        }
+    }
+
+    @Test func rotatedCertificateIsServedToNewConnections() async throws {
+        try await withServer { server in
+            let rotated = try DevelopmentCertificates(commonName: "rotated", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+            try rotated.write(to: server.directory.appendingPathComponent("tls").path)
+            try await waitFor {
+                let client = try server.client(trusting: rotated.caCertificatePEM, http2: false)
+                defer { Task { try? await client.shutdown() } }
+                return (try? await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).status) == 200
+            }
+            // A broken rotation keeps the good certificate.
+            try "not a certificate".write(toFile: server.directory.appendingPathComponent("tls/tls.crt").path, atomically: true, encoding: .utf8)
+            try await waitFor { try await server.probe("/metrics").body.contains(#"file="certificate",result="failure""#) }
+            try await withClient(try server.client(trusting: rotated.caCertificatePEM)) { client in
+                let status = try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).status
+                #expect(status == 200)
+            }
+        }
+    }
+
+    @Test func clientCertificatesAreRequiredWhenAClientCAIsGiven() async throws {
+        let clients = try DevelopmentCertificates(commonName: "apiserver", dnsNames: ["kube-apiserver"], clientAuth: true)
+        try await withServer(clientCA: clients) { server in
+            try await withClient(try server.client(identity: clients)) { client in
+                let status = try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).status
+                #expect(status == 200)
+            }
+            try await withClient(try server.client()) { client in
+                await #expect(throws: (any Error).self) {
+                    _ = try await server.post(client, "/mutate", review(pod(containers: ["nginx"])))
+                }
+            }
+        }
+    }
+}
+
+/// Polls `condition` until it holds, failing after `timeout`.
+func waitFor(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    struct TimedOut: Error {}
+    throw TimedOut()
+}
