@@ -54,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between checks of the rule and certificate files.")
     var reloadInterval: Double = 2
 
+    @Flag(help: .hidden)
+    var benchmarkEndpoints = false
+
     @Option(help: "Log format: text or json.")
     var logFormat: LogFormat = .text
 
@@ -115,6 +118,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxBodyBytes = maxBodyBytes
         configuration.requestDeadline = .milliseconds(Int64(requestTimeout * 1000))
         configuration.reloadInterval = .milliseconds(Int64(reloadInterval * 1000))
+        configuration.benchmarkEndpoints = benchmarkEndpoints
 
         let server = WebhookServer(
             configuration: configuration, rules: RulesStore(ruleSet), loader: RuleSetLoader(registry: registry),

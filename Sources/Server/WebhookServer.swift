@@ -31,6 +31,9 @@ public struct WebhookServer: Sendable {
         public var reloadInterval: Duration = .seconds(2)
         /// Idle keep-alive connections are closed after this long.
         public var idleTimeout: Duration = .seconds(60)
+        /// Adds `POST /noop` on the TLS port, which reads the body and answers a fixed AdmissionReview: the
+        /// baseline the load benchmark compares `/mutate` against (same TLS, HTTP and body cost, no work).
+        public var benchmarkEndpoints = false
 
         public init(certificatePath: String, keyPath: String) {
             self.certificatePath = certificatePath
@@ -75,7 +78,7 @@ public struct WebhookServer: Sendable {
         WebhookRoutes(
             rules: rules, reviewer: AdmissionReviewer(deadline: configuration.requestDeadline),
             maxBodyBytes: configuration.maxBodyBytes, metrics: metrics, logger: logger
-        ).register(on: mainRouter)
+        ).register(on: mainRouter, benchmarkEndpoints: configuration.benchmarkEndpoints)
         let probeRouter = Router()
         ProbeRoutes(tlsServing: tlsServing, prometheus: prometheus).register(on: probeRouter)
 

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 import ReplacerCore
 @testable import ReplacerCLI
@@ -176,5 +179,48 @@ import ReplacerCore
         let output = try runExecutable(["explain", "nginx", "--container-kind", "sidecar"])
         #expect(output.exitCode == 64)
         #expect(output.stderr.contains("--container-kind must be one of"))
+    }
+}
+
+@Suite struct ServeCommandTests {
+    /// The real binary in dev mode: it must come up on loopback, answer, and on SIGTERM finish and exit 0.
+    @Test func devServerStartsAnswersAndStopsOnSIGTERM() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = try executableURL()
+        process.arguments = [
+            "serve", "--dev", "--dev-cert-dir", directory.appendingPathComponent("certs").path, "--port", "0",
+            "--probe-port", "0", "--log-format", "json",
+        ]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        // The JSON log line "serving" carries the bound URLs.
+        var log = ""
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !log.contains("\"msg\":\"serving\""), ContinuousClock.now < deadline {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            log += String(decoding: chunk, as: UTF8.self)
+        }
+        let line = try #require(log.split(separator: "\n").first { $0.contains("\"msg\":\"serving\"") })
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let probes = try #require(fields["probes"] as? String)
+        #expect(probes.hasPrefix("http://127.0.0.1:"))
+        #expect((fields["mutate"] as? String)?.hasPrefix("https://127.0.0.1:") == true)
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("certs/ca.crt").path))
+
+        let (body, _) = try await URLSession.shared.data(from: URL(string: probes)!)
+        #expect(String(decoding: body, as: UTF8.self) == "ok\n")
+
+        kill(process.processIdentifier, SIGTERM)
+        let stopDeadline = ContinuousClock.now + .seconds(20)
+        while process.isRunning, ContinuousClock.now < stopDeadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 0)
     }
 }

@@ -179,3 +179,33 @@ import ReplacerCore
         #expect(text.contains(message), "\(text)")
     }
 }
+
+/// Sleeps before answering, to stand for a registry lookup that hangs.
+struct SlowMatcher: Matcher {
+    static let id = "slow"
+    init(configuration: MatcherConfiguration) throws {}
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
+        try await Task.sleep(for: .seconds(30))
+        return .rewrite(to: "too.late/x", rule: "slow")
+    }
+}
+
+@Suite struct AdmissionDeadlineTests {
+    @Test func slowStageAdmitsThePodUnchangedWithAWarning() async throws {
+        let slowRegistry = try MatcherRegistry([SlowMatcher.self])
+        let rules = try await RuleSetLoader(registry: slowRegistry).load(
+            text: "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: lookup, matcher: slow}]\n", file: "r.yaml")
+        let started = ContinuousClock.now
+        let outcome = await AdmissionReviewer(deadline: .milliseconds(200)).review(review(pod(containers: ["nginx"])), ruleSet: rules)
+        #expect(ContinuousClock.now - started < .seconds(10), "the deadline must cut the slow stage short")
+        guard case .answer(let data, let summary) = outcome else {
+            Issue.record("expected an answer")
+            return
+        }
+        let response = try decodeAnswer(data)
+        #expect(response.allowed)
+        #expect(response.patch == nil)
+        #expect(summary.timedOut)
+        #expect(response.warnings.first?.contains("took longer than") == true)
+    }
+}

@@ -131,6 +131,14 @@ import ReplacerCore
 
     @Test func rotatedCertificateIsServedToNewConnections() async throws {
         try await withServer { server in
+            let oldClient = try server.client()
+            let flowing = Task {
+                var failures = 0
+                for _ in 0..<40 {
+                    if (try? await server.post(oldClient, "/mutate", review(pod(containers: ["nginx"]))).status) != 200 { failures += 1 }
+                }
+                return failures
+            }
             let rotated = try DevelopmentCertificates(commonName: "rotated", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
             try rotated.write(to: server.directory.appendingPathComponent("tls").path)
             try await waitFor {
@@ -144,6 +152,22 @@ import ReplacerCore
             try await withClient(try server.client(trusting: rotated.caCertificatePEM)) { client in
                 let status = try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).status
                 #expect(status == 200)
+            }
+            // Requests on the connection opened before the rotation kept working throughout.
+            #expect(await flowing.value == 0)
+            try await oldClient.shutdown()
+        }
+    }
+
+    @Test func clientVerifiesTheServerByDNSName() async throws {
+        try await withServer { server in
+            try await withClient(try server.client()) { client in
+                var request = HTTPClientRequest(url: "https://localhost:\(server.tlsPort)/explain")
+                request.method = .POST
+                request.body = .bytes(ByteBuffer(string: #"{"image":"nginx"}"#))
+                let response = try await client.execute(request, timeout: .seconds(10))
+                #expect(response.status == .ok)
+                _ = try await response.body.collect(upTo: 1 << 20)
             }
         }
     }

@@ -19,7 +19,7 @@ struct WebhookRoutes: Sendable {
     let metrics: WebhookMetrics
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<BasicRequestContext>, benchmarkEndpoints: Bool = false) {
         router.post("/mutate") { request, context in
             try await mutate(request, context: context)
         }
@@ -27,7 +27,16 @@ struct WebhookRoutes: Sendable {
             try await explain(request, context: context)
         }
         router.get("/healthz") { _, _ in "ok\n" }
+        if benchmarkEndpoints {
+            router.post("/noop") { request, _ in
+                _ = try await collect(request)
+                return Self.json(Self.noopAnswer)
+            }
+        }
     }
+
+    static let noopAnswer = Data(
+        #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"","allowed":true}}"#.utf8)
 
     func mutate(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let started = ContinuousClock.now
