@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "k8s-image-replacer", targets: ["k8s-image-replacer"]),
         .library(name: "ReplacerCore", targets: ["ReplacerCore"]),
         .library(name: "ReplacerMatchers", targets: ["ReplacerMatchers"]),
+        .library(name: "ReplacerRegistry", targets: ["ReplacerRegistry"]),
         .library(name: "ReplacerCLI", targets: ["ReplacerCLI"]),
     ],
     dependencies: [
@@ -43,8 +44,26 @@ let package = Package(
             path: "Sources/Core"
         ),
         .target(
+            name: "ReplacerRegistry",
+            dependencies: [
+                "ReplacerCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Registry"
+        ),
+        .target(
             name: "ReplacerMatchers",
-            dependencies: ["ReplacerCore", "CPCRE2"],
+            dependencies: [
+                "ReplacerCore", "CPCRE2", "ReplacerRegistry",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             path: "Sources/Matchers"
         ),
         .target(
@@ -98,8 +117,23 @@ let package = Package(
             path: "Tests/ServerTests"
         ),
         .testTarget(
+            name: "RegistryTests",
+            dependencies: [
+                "ReplacerRegistry",
+                "ReplacerMatchers",
+                "ReplacerServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/RegistryTests"
+        ),
+        .testTarget(
             name: "CLITests",
-            dependencies: ["ReplacerCLI", "ReplacerMatchers", "k8s-image-replacer"],
+            dependencies: [
+                "ReplacerCLI", "ReplacerMatchers", "ReplacerServer", "k8s-image-replacer",
+                .product(name: "Yams", package: "Yams"),
+            ],
             path: "Tests/CLITests",
             exclude: ["Fixtures"]
         ),

@@ -3,7 +3,9 @@
 # Used by dev/run.sh, dev/test.sh and CI; safe to run again.
 set -euo pipefail
 
-packages=(libpcre2-dev pkg-config)
+# libpcre2-dev, pkg-config: the CPCRE2 target. docker-registry (the distribution registry) and
+# apache2-utils (htpasswd): the digest-pinning tests run real registries on loopback.
+packages=(libpcre2-dev pkg-config docker-registry apache2-utils)
 
 missing=()
 for package in "${packages[@]}"; do

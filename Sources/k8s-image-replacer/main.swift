@@ -8,6 +8,7 @@ let enabledMatchers: [any Matcher.Type] = [
     ExactMatcher.self,
     PrefixMatcher.self,
     RegexMatcher.self,
+    DigestMatcher.self,
 ]
 
 await ReplacerCommand.main(matchers: enabledMatchers)

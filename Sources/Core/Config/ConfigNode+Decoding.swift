@@ -104,3 +104,18 @@ public struct ConfigObject: Sendable {
         return value
     }
 }
+
+extension ConfigNode {
+    /// A duration: a number of seconds (`2`, `0.5`) or a string with a unit (`500ms`, `2s`, `5m`, `1h`).
+    public func duration(_ what: String = "value") throws(RuleFileError) -> Duration {
+        guard case .scalar(let text, _) = value else {
+            throw error("expected \(what) to be a duration, found \(kindName)", hint: "write e.g. 2s, 500ms or 5m")
+        }
+        let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("", 1)]
+        for unit in units where text.hasSuffix(unit.suffix) {
+            guard let number = Double(text.dropLast(unit.suffix.count)), number.isFinite, number >= 0 else { continue }
+            return .milliseconds(Int64((number * unit.seconds * 1000).rounded()))
+        }
+        throw error("expected \(what) to be a duration, found \"\(text)\"", hint: "write e.g. 2s, 500ms or 5m")
+    }
+}

@@ -10,6 +10,9 @@ public struct EvaluationContext: Sendable, Hashable {
     public var containerKind: ContainerKind
     /// The admission operation (`CREATE`, `UPDATE`), when there is a request.
     public var operation: String?
+    /// The image as the pod spec wrote it, before any stage. Set by the pipeline for every stage, so a later stage
+    /// can act on where an image came from (a digest stage resolving against the upstream of a mirror).
+    public var originalImage: String?
 
     public init(
         namespace: String? = nil, podName: String? = nil, labels: [String: String] = [:],

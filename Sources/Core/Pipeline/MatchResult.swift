@@ -7,6 +7,7 @@ public struct MatchResult: Sendable, Hashable {
         case noMatch
         case matched
         case rewrite(String)
+        case deny(String)
     }
 
     let outcome: Outcome
@@ -30,6 +31,12 @@ public struct MatchResult: Sendable, Hashable {
         MatchResult(outcome: .matched, rule: rule, detail: detail)
     }
 
+    /// The stage refuses the pod: the pipeline stops and the admission is denied with `reason`. Only for stages
+    /// the user configured to deny (a digest stage with `onError: deny`, say); everything else keeps the image.
+    public static func deny(_ reason: String, rule: String? = nil) -> MatchResult {
+        MatchResult(outcome: .deny(reason), rule: rule, detail: reason)
+    }
+
     /// The rewritten image, when the result is a rewrite.
     public var rewrittenImage: String? {
         if case .rewrite(let image) = outcome { return image }
@@ -38,7 +45,9 @@ public struct MatchResult: Sendable, Hashable {
 
     /// True for `rewrite` and `matched`.
     public var isMatch: Bool {
-        if case .noMatch = outcome { return false }
-        return true
+        switch outcome {
+        case .rewrite, .matched: true
+        case .noMatch, .deny: false
+        }
     }
 }

@@ -32,6 +32,8 @@ public struct Pipeline: Sendable {
         }
         result.normalized = current.normalized
         if trace { result.stages.reserveCapacity(ruleSet.stages.count) }
+        var context = context
+        context.originalImage = image
 
         for (index, stage) in ruleSet.stages.enumerated() {
             if let reason = stage.condition.isUnconditional ? nil : stage.condition.rejection(for: context) {
@@ -51,6 +53,9 @@ public struct Pipeline: Sendable {
             switch verdict.outcome {
             case .noMatch:
                 break
+            case .deny(let reason):
+                entry.outcome = .denied
+                result.denial = "stage \(stage.name): \(reason)"
             case .matched:
                 entry.outcome = .matched
             case .rewrite(let output) where output == current.written:
@@ -70,7 +75,8 @@ public struct Pipeline: Sendable {
                 }
             }
             if trace { result.stages.append(entry) }
-            if verdict.isMatch && entry.outcome != .refused && stage.onMatch == .stop {
+            let stops = entry.outcome == .denied || (verdict.isMatch && entry.outcome != .refused && stage.onMatch == .stop)
+            if stops {
                 result.stoppedBy = stage.name
                 if trace {
                     for later in ruleSet.stages[(index + 1)...] {

@@ -14,6 +14,8 @@ public struct StageTrace: Sendable, Hashable, Codable {
         case refused
         /// The matcher threw; the stage's input was kept.
         case failed
+        /// The stage denied the pod (a configured `deny`); the pipeline stopped.
+        case denied
         /// An earlier stage stopped the pipeline.
         case notReached = "not-reached"
     }
@@ -59,6 +61,8 @@ public struct PipelineResult: Sendable, Hashable, Codable {
     /// stage. The admission endpoint turns these into admission warnings.
     public var warnings: [String]
 
+    /// Set when a stage denied the pod: `stage NAME: reason`. The admission endpoint then rejects the pod.
+    public var denial: String?
     /// Stages that rewrote the image, in order; kept even without a trace, for metrics.
     public var rewrittenBy: [String] = []
     /// Stages whose rewrite was refused or whose matcher failed; kept even without a trace, for metrics.

@@ -31,6 +31,8 @@ public struct AdmissionSummary: Sendable, Equatable {
     public var warnings: [String] = []
     /// Why the request was left alone as a whole, when it was.
     public var skipped: String?
+    /// Set when a stage denied the pod; the answer is `allowed: false` with this message.
+    public var denial: String?
     /// The deadline passed before every image was evaluated.
     public var timedOut = false
     /// Stages that rewrote an image of this request, once per image, for metrics.

@@ -51,7 +51,11 @@ public struct AdmissionReviewer: Sendable {
         var summary = summary
 
         var response = AdmissionResponse(uid: request.uid, allowed: true)
-        if !patch.isEmpty {
+        if let denial = summary.denial {
+            // A stage the user configured to deny (e.g. a digest stage with onError: deny) refused this pod.
+            response.allowed = false
+            response.status = .init(code: 403, message: "k8s-image-replacer: \(denial)")
+        } else if !patch.isEmpty {
             do {
                 response.patch = try patch.encoded().base64EncodedString()
                 response.patchType = "JSONPatch"
@@ -136,6 +140,10 @@ public struct AdmissionReviewer: Sendable {
                     namespace: request.namespace ?? metadata?.namespace, podName: metadata?.name ?? metadata?.generateName,
                     labels: metadata?.labels ?? [:], containerName: name, containerKind: kind, operation: request.operation)
                 let result = await pipeline.run(image, context: context, trace: false)
+                if let denial = result.denial {
+                    summary.denial = "\(kind.rawValue)/\(name): \(denial)"
+                    return JSONPatch()
+                }
                 for warning in result.warnings { summary.warnings.append("\(kind.rawValue)/\(name): \(warning)") }
                 summary.refusedBy += result.refusedBy
                 summary.rewrittenBy += result.rewrittenBy

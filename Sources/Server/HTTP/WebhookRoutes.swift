@@ -50,7 +50,7 @@ struct WebhookRoutes: Sendable {
             logger.warning("admission request rejected", metadata: ["status": "\(status)", "reason": "\(message)"])
             return Self.error(status: status, message)
         case .answer(let data, let summary):
-            let outcome = summary.timedOut ? "timeout" : summary.skipped != nil ? "skipped" : summary.rewrites.isEmpty ? "unchanged" : "patched"
+            let outcome = summary.denial != nil ? "denied" : summary.timedOut ? "timeout" : summary.skipped != nil ? "skipped" : summary.rewrites.isEmpty ? "unchanged" : "patched"
             metrics.admission(outcome: outcome, duration: duration)
             for stage in summary.rewrittenBy { metrics.rewrite(stage: stage) }
             for stage in summary.refusedBy { metrics.refused(stage: stage) }
@@ -102,6 +102,7 @@ struct WebhookRoutes: Sendable {
         ]
         if summary.dryRun { metadata["dryRun"] = "true" }
         if let skipped = summary.skipped { metadata["skipped"] = "\(skipped)" }
+        if let denial = summary.denial { metadata["denied"] = "\(denial)" }
         if !summary.rewrites.isEmpty {
             metadata["rewrites"] = .array(summary.rewrites.map { "\($0.container): \($0.from) -> \($0.to)" })
         }
