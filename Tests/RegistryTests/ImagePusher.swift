@@ -3,11 +3,20 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Pushes test content through the registry API: blobs, image manifests and an image index.
 struct ImagePusher {
     let base: String
     var authorization: String?
+    /// Trust anchors for a registry served over TLS with a test CA.
+    var tlsRoots: [NIOSSLCertificate]?
+
+    init(base: String, authorization: String? = nil, tlsRoots: [NIOSSLCertificate]? = nil) {
+        self.base = base
+        self.authorization = authorization
+        self.tlsRoots = tlsRoots
+    }
 
     struct PushFailed: Error, CustomStringConvertible { var description: String }
 
@@ -82,5 +91,10 @@ struct ImagePusher {
 
     private func authorize(_ request: inout HTTPClientRequest) {
         if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        if let tlsRoots {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.trustRoots = .certificates(tlsRoots)
+            request.tlsConfiguration = configuration
+        }
     }
 }

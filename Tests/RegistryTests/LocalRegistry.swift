@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// A real distribution registry (Debian's `docker-registry`) on a loopback port, with its own storage, for one test.
 ///
@@ -17,8 +18,9 @@ final class LocalRegistry: @unchecked Sendable {
     let directory: URL
     let port: Int
     let process: Process
+    let tls: Bool
     var host: String { "127.0.0.1:\(port)" }
-    var base: String { "http://\(host)" }
+    var base: String { "\(tls ? "https" : "http")://\(host)" }
 
     struct NotInstalled: Error, CustomStringConvertible {
         var description: String
@@ -26,7 +28,9 @@ final class LocalRegistry: @unchecked Sendable {
 
     static let binary = "/usr/bin/docker-registry"
 
-    init(auth: Auth = .none) async throws {
+    /// With `certificate`, the registry serves HTTPS with it (tls.crt/tls.key in that directory).
+    init(auth: Auth = .none, certificateDirectory: String? = nil) async throws {
+        tls = certificateDirectory != nil
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw NotInstalled(description: "\(Self.binary) is missing: run dev/install-deps.sh (Debian package docker-registry)")
         }
@@ -45,6 +49,10 @@ final class LocalRegistry: @unchecked Sendable {
             try root.write(toFile: file, atomically: true, encoding: .utf8)
             authSection = "auth:\n  token:\n    realm: \(realm)\n    service: \(service)\n    issuer: \(issuer)\n    rootcertbundle: \(file)\n"
         }
+        var tlsSection = ""
+        if let certificateDirectory {
+            tlsSection = "  tls:\n    certificate: \(certificateDirectory)/tls.crt\n    key: \(certificateDirectory)/tls.key\n"
+        }
         let config = """
             version: 0.1
             log:
@@ -60,7 +68,7 @@ final class LocalRegistry: @unchecked Sendable {
             http:
               addr: 127.0.0.1:\(port)
               secret: test-only-secret
-            \(authSection)
+            \(tlsSection)\(authSection)
             """
         let configPath = directory.appendingPathComponent("config.yml").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -81,6 +89,12 @@ final class LocalRegistry: @unchecked Sendable {
             }
             var request = HTTPClientRequest(url: "\(base)/v2/")
             request.method = .GET
+            if tls {
+                // Only probing that it listens; the tests themselves verify the certificate.
+                var configuration = TLSConfiguration.makeClientConfiguration()
+                configuration.certificateVerification = .none
+                request.tlsConfiguration = configuration
+            }
             if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)) {
                 _ = try? await response.body.collect(upTo: 1 << 16)
                 return

@@ -3,6 +3,8 @@ import FoundationNetworking
 #endif
 import Foundation
 import NIOCore
+import NIOSSL
+import ReplacerServer
 import Testing
 @testable import ReplacerRegistry
 
@@ -147,5 +149,38 @@ import Testing
         #expect(!"\(credentials.credential(for: "ghcr.io")!)".contains("h)"))
         #expect(throws: DockerConfigError.self) { try RegistryCredentials(dockerConfig: Data("[]".utf8)) }
         #expect(throws: DockerConfigError.self) { try RegistryCredentials(dockerConfig: Data(#"{"auths":{"x":{"auth":"!!"}}}"#.utf8)) }
+    }
+}
+
+@Suite(.serialized) struct RegistryTLSTests {
+    @Test func verifiesTheRegistryCertificateAgainstAConfiguredCA() async throws {
+        let certificates = try DevelopmentCertificates(commonName: "registry", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("registry-tls-\(UUID().uuidString)").path
+        try certificates.write(to: directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let registry = try await LocalRegistry(certificateDirectory: directory)
+        defer { registry.stop() }
+        // Push over TLS, trusting the test CA.
+        let pushed = try await tlsPush(registry, certificates)
+
+        var trusting = RegistryClient.Configuration()
+        trusting.trustRoots[registry.host] = try NIOSSLCertificate.fromPEMBytes(Array(certificates.caCertificatePEM.utf8))
+        let client = RegistryClient(configuration: trusting)
+        #expect(try await client.resolveDigest(host: registry.host, repository: "secure/app", tag: "1", deadline: .now() + .seconds(5)) == pushed)
+        await client.shutdown()
+
+        let untrusting = RegistryClient()
+        do {
+            _ = try await untrusting.resolveDigest(host: registry.host, repository: "secure/app", tag: "1", deadline: .now() + .seconds(3))
+            Issue.record("a registry certificate from an unknown CA must be refused")
+        } catch {
+            #expect(!error.isNotFound)
+        }
+        await untrusting.shutdown()
+    }
+
+    func tlsPush(_ registry: LocalRegistry, _ certificates: DevelopmentCertificates) async throws -> String {
+        let pusher = ImagePusher(base: registry.base, tlsRoots: try NIOSSLCertificate.fromPEMBytes(Array(certificates.caCertificatePEM.utf8)))
+        return try await pusher.pushImage("secure/app", reference: "1").digest
     }
 }
