@@ -92,6 +92,7 @@ let package = Package(
                 "ReplacerCore",
                 "ReplacerMatchers",
                 "ReplacerServer",
+                "ReplacerRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -104,7 +105,11 @@ let package = Package(
             dependencies: ["ReplacerCLI", "ReplacerCore", "ReplacerMatchers"],
             path: "Sources/k8s-image-replacer"
         ),
-        .testTarget(name: "CoreTests", dependencies: ["ReplacerCore"], path: "Tests/CoreTests"),
+        .testTarget(
+            name: "CoreTests",
+            dependencies: ["ReplacerCore", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            path: "Tests/CoreTests"
+        ),
         .testTarget(name: "MatchersTests", dependencies: ["ReplacerMatchers"], path: "Tests/MatchersTests"),
         .testTarget(
             name: "ServerTests",

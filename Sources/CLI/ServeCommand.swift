@@ -121,7 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.benchmarkEndpoints = benchmarkEndpoints
 
         let server = WebhookServer(
-            configuration: configuration, rules: RulesStore(ruleSet), loader: RuleSetLoader(registry: registry),
+            configuration: configuration, rules: RulesStore(ruleSet), loader: CommandEnvironment.loader(registry: registry),
             prometheus: prometheus, logger: logger)
         let stageList = ruleSet.stages.map { "\($0.name) (\($0.matcherID))" }.joined(separator: ", ")
         let tlsHost = Self.hostForURL(configuration.host), probeHost = Self.hostForURL(configuration.probeHost)

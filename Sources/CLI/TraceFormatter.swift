@@ -26,6 +26,11 @@ public enum TraceFormatter {
                 if let detail = stage.detail { line += "  \(detail)" }
             }
             lines.append(line)
+            for alternative in stage.alternatives ?? [] {
+                let verdict = alternative.passed ? "pass" : "fail"
+                let source = alternative.source.map { " (\($0.rawValue))" } ?? ""
+                lines.append("       ↳ \(alternative.image): \(verdict)\(source) \(alternative.detail)")
+            }
         }
         for warning in result.warnings { lines.append("  warning: \(warning)") }
         lines.append("  result: \(result.image)" + (result.changed ? "" : " (unchanged)"))

@@ -37,21 +37,31 @@ public final class RegistryClient: Sendable {
     ]
 
     let configuration: Configuration
-    let http: HTTPClient
     /// Bearer tokens by `host scope`, until they expire.
     let tokens = NIOLockedValueBox<[String: (token: String, expires: NIODeadline)]>([:])
 
+    /// One connection pool for every registry lookup in the process. It is never shut down (it lives as long as
+    /// the process), so no rule reload, failed load or plugin path can drop a client that still owns connections;
+    /// per-host TLS settings travel with each request.
+    static let sharedHTTP: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .follow(max: 3, allowCycles: false)
+        configuration.decompression = .disabled
+        // A refused connection should fail the lookup now, not be retried with backoff until the deadline: the
+        // caller has a budget, and the cache and circuit breakers decide when to try again.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    var http: HTTPClient { Self.sharedHTTP }
+
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.redirectConfiguration = .follow(max: 3, allowCycles: false)
-        httpConfiguration.decompression = .disabled
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
 
-    /// Closes connections. Call once, when no lookup is running.
+    /// Forgets cached tokens. Connections belong to the process-wide pool and stay open for other clients.
     public func shutdown() async {
-        try? await http.shutdown()
+        tokens.withLockedValue { $0.removeAll() }
     }
 
     /// The API base URL for a registry host as written in image references.
@@ -98,5 +108,28 @@ public final class RegistryClient: Sendable {
             throw RegistryError(.badResponse("Docker-Content-Digest \"\(digest.prefix(80))\" is not a digest"), subject: subject)
         }
         return digest
+    }
+}
+
+extension RegistryClient {
+    /// Whether the registry's API root answers at all: 200 or 401 (it wants credentials, but it is up).
+    public func ping(host: String, deadline: NIODeadline) async throws(RegistryError) {
+        let subject = "\(host)/v2/"
+        let answer = try await send(.GET, "\(baseURL(for: host))/v2/", host: host, authorization: nil, deadline: deadline, subject: subject)
+        guard answer.status == .ok || answer.status == .unauthorized else {
+            throw RegistryError(.unexpectedStatus(Int(answer.status.code)), subject: subject)
+        }
+    }
+}
+
+extension RegistryError {
+    /// The registry itself is unwell (no answer, no connection, a server error), as opposed to answering that an
+    /// image is missing or credentials are wrong. Only these count against a host's circuit breaker.
+    public var isHostFailure: Bool {
+        switch code {
+        case .timeout, .unreachable: true
+        case .unexpectedStatus(let status): status >= 500
+        case .notFound, .unauthorized, .badResponse, .authFailed: false
+        }
     }
 }

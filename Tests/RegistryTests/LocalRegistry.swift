@@ -29,14 +29,14 @@ final class LocalRegistry: @unchecked Sendable {
     static let binary = "/usr/bin/docker-registry"
 
     /// With `certificate`, the registry serves HTTPS with it (tls.crt/tls.key in that directory).
-    init(auth: Auth = .none, certificateDirectory: String? = nil) async throws {
+    init(auth: Auth = .none, certificateDirectory: String? = nil, port fixedPort: Int? = nil) async throws {
         tls = certificateDirectory != nil
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw NotInstalled(description: "\(Self.binary) is missing: run dev/install-deps.sh (Debian package docker-registry)")
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("storage"), withIntermediateDirectories: true)
-        port = try freeLoopbackPort()
+        port = try fixedPort ?? freeLoopbackPort()
         var authSection = ""
         switch auth {
         case .none: break

@@ -119,3 +119,16 @@ extension ConfigNode {
         throw error("expected \(what) to be a duration, found \"\(text)\"", hint: "write e.g. 2s, 500ms or 5m")
     }
 }
+
+extension ConfigNode {
+    /// One string, or a non-empty list of them (alternatives in order), each with its own node for errors.
+    public func alternatives(_ what: String = "value") throws(RuleFileError) -> [(text: String, node: ConfigNode)] {
+        if case .sequence(let items) = value {
+            guard !items.isEmpty else { throw error("\(what) is an empty list", hint: "give at least one image") }
+            var result: [(text: String, node: ConfigNode)] = []
+            for item in items { result.append((try item.string("each alternative of \(what)"), item)) }
+            return result
+        }
+        return [(try string(what), self)]
+    }
+}

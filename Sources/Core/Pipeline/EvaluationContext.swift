@@ -10,14 +10,19 @@ public struct EvaluationContext: Sendable, Hashable {
     public var containerKind: ContainerKind
     /// The admission operation (`CREATE`, `UPDATE`), when there is a request.
     public var operation: String?
+    /// The container's `imagePullPolicy`, when known. `Never` means the node must already hold this exact image, so
+    /// the pipeline rewrites nothing for such a container.
+    public var imagePullPolicy: String?
     /// The image as the pod spec wrote it, before any stage. Set by the pipeline for every stage, so a later stage
     /// can act on where an image came from (a digest stage resolving against the upstream of a mirror).
     public var originalImage: String?
 
     public init(
         namespace: String? = nil, podName: String? = nil, labels: [String: String] = [:],
-        containerName: String? = nil, containerKind: ContainerKind = .containers, operation: String? = nil
+        containerName: String? = nil, containerKind: ContainerKind = .containers, operation: String? = nil,
+        imagePullPolicy: String? = nil
     ) {
+        self.imagePullPolicy = imagePullPolicy
         self.namespace = namespace
         self.podName = podName
         self.labels = labels

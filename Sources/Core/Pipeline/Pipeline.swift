@@ -31,6 +31,17 @@ public struct Pipeline: Sendable {
             return result
         }
         result.normalized = current.normalized
+        if context.imagePullPolicy == "Never" {
+            // The kubelet looks the image up on the node by this exact name; any other name would fail the pod.
+            if trace {
+                result.stages = ruleSet.stages.map {
+                    StageTrace(
+                        stage: $0.name, matcher: $0.matcherID, outcome: .notReached, input: image, output: image,
+                        detail: "imagePullPolicy is Never: the node must already hold this exact image, so it is not rewritten")
+                }
+            }
+            return result
+        }
         if trace { result.stages.reserveCapacity(ruleSet.stages.count) }
         var context = context
         context.originalImage = image
@@ -58,6 +69,26 @@ public struct Pipeline: Sendable {
                 result.denial = "stage \(stage.name): \(reason)"
             case .matched:
                 entry.outcome = .matched
+            case .rewrite(let first) where stage.verification.verifier != nil && stage.verification.policy != .none:
+                let candidates = [first] + verdict.alternatives
+                let (chosen, tried) = await Self.firstVerified(candidates, current: current, stage: stage)
+                entry.alternatives = tried
+                if let (index, choice) = chosen {
+                    if choice.written == current.written {
+                        entry.outcome = .matched
+                    } else {
+                        current = choice
+                        entry.outcome = .rewritten
+                        entry.output = choice.written
+                        result.rewrittenBy.append(stage.name)
+                        if index > 0 { result.fellBackBy.append(stage.name) }
+                    }
+                } else {
+                    entry.outcome = .unverified
+                    entry.detail = "no output passed verify (\(stage.verification.policy.rawValue)); image kept"
+                    result.unverifiedBy.append(stage.name)
+                    result.warnings.append("stage \(stage.name): no mirror passed verification; image kept")
+                }
             case .rewrite(let output) where output == current.written:
                 entry.outcome = .matched
             case .rewrite(let output):
@@ -89,6 +120,35 @@ public struct Pipeline: Sendable {
         }
         result.image = current.written
         return result
+    }
+
+    /// Tries `candidates` in order against the stage's verifier within its budget; the stage's own input, when
+    /// offered, passes unchecked (it is what the pod asked for).
+    static func firstVerified(_ candidates: [String], current: ImageInput, stage: Stage) async
+        -> (chosen: (Int, ImageInput)?, tried: [AlternativeTrace])
+    {
+        guard let verifier = stage.verification.verifier else { return (nil, []) }
+        let deadline = ContinuousClock.now + stage.verification.timeout
+        var tried: [AlternativeTrace] = []
+        for (index, candidate) in candidates.enumerated() {
+            if candidate == current.written {
+                tried.append(AlternativeTrace(image: candidate, passed: true, source: nil, detail: "the image as given"))
+                return ((index, current), tried)
+            }
+            guard let parsed = try? ImageInput(candidate) else {
+                tried.append(AlternativeTrace(image: clip(candidate), passed: false, source: nil, detail: "not a valid image reference"))
+                continue
+            }
+            let verdict: VerificationVerdict
+            if ContinuousClock.now >= deadline {
+                verdict = VerificationVerdict(passed: false, source: .budget, detail: "verify.timeout spent on earlier candidates")
+            } else {
+                verdict = await verifier.verify(parsed.reference, policy: stage.verification.policy, deadline: deadline)
+            }
+            tried.append(AlternativeTrace(image: candidate, passed: verdict.passed, source: verdict.source, detail: verdict.detail))
+            if verdict.passed { return ((index, parsed), tried) }
+        }
+        return (nil, tried)
     }
 
     private static func entry(

@@ -16,6 +16,8 @@ public struct StageTrace: Sendable, Hashable, Codable {
         case failed
         /// The stage denied the pod (a configured `deny`); the pipeline stopped.
         case denied
+        /// The stage's `verify` passed none of its outputs; the stage's input was kept.
+        case unverified
         /// An earlier stage stopped the pipeline.
         case notReached = "not-reached"
     }
@@ -29,6 +31,8 @@ public struct StageTrace: Sendable, Hashable, Codable {
     public var output: String
     /// Why not, or what went wrong, or extra detail.
     public var detail: String?
+    /// For stages with `verify`: each output tried, in order, with its verdict.
+    public var alternatives: [AlternativeTrace]?
 
     public init(
         stage: String, matcher: String, outcome: Outcome, rule: String? = nil, input: String, output: String,
@@ -40,6 +44,22 @@ public struct StageTrace: Sendable, Hashable, Codable {
         self.rule = rule
         self.input = input
         self.output = output
+        self.detail = detail
+    }
+}
+
+/// One output a verifying stage tried.
+public struct AlternativeTrace: Sendable, Hashable, Codable {
+    public var image: String
+    public var passed: Bool
+    /// Where the verdict came from; nil when the candidate was not checked (not a valid reference, or the input).
+    public var source: VerificationVerdict.Source?
+    public var detail: String
+
+    public init(image: String, passed: Bool, source: VerificationVerdict.Source?, detail: String) {
+        self.image = image
+        self.passed = passed
+        self.source = source
         self.detail = detail
     }
 }
@@ -67,6 +87,10 @@ public struct PipelineResult: Sendable, Hashable, Codable {
     public var rewrittenBy: [String] = []
     /// Stages whose rewrite was refused or whose matcher failed; kept even without a trace, for metrics.
     public var refusedBy: [String] = []
+    /// Stages that rewrote onto a later alternative because earlier ones failed verification, for metrics.
+    public var fellBackBy: [String] = []
+    /// Stages that kept the image because no alternative passed verification, for metrics.
+    public var unverifiedBy: [String] = []
 
     /// Whether the image changed.
     public var changed: Bool { image != original }

@@ -25,6 +25,9 @@ public struct RuleSet: Sendable {
 
     /// Shuts every stage's matcher down. Call once, after the last evaluation that uses this rule set.
     public func shutdown() async {
-        for stage in stages { await stage.matcher.shutdown() }
+        for stage in stages {
+            await stage.matcher.shutdown()
+            await stage.verification.verifier?.shutdown()
+        }
     }
 }

@@ -12,13 +12,16 @@ import Foundation
 public struct RuleSetLoader: Sendable {
     public let registry: MatcherRegistry
     public var reader: ConfigReader
+    /// Builds verifiers for stages with a `verify:` section; nil in builds that cannot reach registries.
+    public var verifierFactory: ImageVerifierFactory?
 
     static let topLevelKeys = ["apiVersion", "kind", "metadata", "admission", "stages"]
-    static let stageKeys = ["name", "matcher", "description", "onMatch", "when", "rules", "options"]
+    static let stageKeys = ["name", "matcher", "description", "onMatch", "when", "rules", "options", "verify"]
 
-    public init(registry: MatcherRegistry, reader: ConfigReader = ConfigReader()) {
+    public init(registry: MatcherRegistry, reader: ConfigReader = ConfigReader(), verifierFactory: ImageVerifierFactory? = nil) {
         self.registry = registry
         self.reader = reader
+        self.verifierFactory = verifierFactory
     }
 
     /// Loads the rule file at `path`.
@@ -105,7 +108,7 @@ public struct RuleSetLoader: Sendable {
             let matcherNode = try object.require(
                 "matcher", hint: "name one of: \(registry.ids.joined(separator: ", "))")
             let matcherID = try matcherNode.string("matcher")
-            guard let type = registry.matcher(for: matcherID) else {
+            guard let makeMatcher = registry.factory(for: matcherID) else {
                 throw matcherNode.error(
                     "unknown matcher \"\(matcherID)\"", hint: "this build has: \(registry.ids.joined(separator: ", "))")
             }
@@ -119,11 +122,15 @@ public struct RuleSetLoader: Sendable {
             }
             let condition = try object["when"].map { node throws(RuleFileError) in try StageCondition(decoding: node) }
             let description = try object["description"]?.string("description")
+            let factory = verifierFactory
+            let verification = try object["verify"].map { node throws(RuleFileError) in
+                try StageVerification(decoding: node, factory: factory)
+            }
             let configuration = MatcherConfiguration(
                 stageName: name, rules: object["rules"], options: object["options"], location: node.location)
             let matcher: any Matcher
             do {
-                matcher = try type.init(configuration: configuration)
+                matcher = try makeMatcher(configuration)
             } catch let error as RuleFileError {
                 throw error
             } catch {
@@ -131,7 +138,8 @@ public struct RuleSetLoader: Sendable {
             }
             return Stage(
                 name: name, matcherID: matcherID, matcher: matcher, onMatch: onMatch,
-                condition: condition ?? StageCondition(), description: description, location: node.location)
+                condition: condition ?? StageCondition(), description: description,
+                verification: verification ?? StageVerification(), location: node.location)
         } catch {
             throw error.inStage(name)
         }

@@ -15,14 +15,18 @@ public struct Stage: Sendable {
     public let onMatch: OnMatch
     public let condition: StageCondition
     public let description: String?
+    /// The stage's `verify:` section; `policy: none` when absent.
+    public let verification: StageVerification
     /// Where the stage starts in the rule file.
     public let location: SourceLocation
 
     public init(
         name: String, matcherID: String, matcher: any Matcher, onMatch: OnMatch = .continue,
         condition: StageCondition = StageCondition(), description: String? = nil,
+        verification: StageVerification = StageVerification(),
         location: SourceLocation = SourceLocation(file: "<code>", line: 1, column: 1)
     ) {
+        self.verification = verification
         self.name = name
         self.matcherID = matcherID
         self.matcher = matcher

@@ -16,8 +16,9 @@ public struct ExactMatcher: Matcher {
     public static let id = "exact"
 
     struct Target: Sendable {
-        /// The replacement exactly as the rule file wrote it; that is what the pod gets.
-        var image: String
+        /// The replacements exactly as the rule file wrote them, in order of preference; the pod gets the first
+        /// (or, in a stage with `verify`, the first that passes).
+        var images: [String]
         /// The key as the rule file wrote it, for the trace.
         var rule: String
     }
@@ -37,16 +38,19 @@ public struct ExactMatcher: Matcher {
                     "\"\(entry.key)\" is the same image as the key at line \(line) (both are \(key))",
                     at: entry.keyLocation, hint: "keep one of them")
             }
-            let image = try entry.value.string("the replacement for \(entry.key)")
-            let target: ImageReference
-            do {
-                target = try ImageReference.normalized(image)
-            } catch {
-                throw entry.value.error("replacement \"\(image)\" is not a valid image reference: \(error)")
+            var images: [String] = []
+            for (image, node) in try entry.value.alternatives("the replacement for \(entry.key)") {
+                let target: ImageReference
+                do {
+                    target = try ImageReference.normalized(image)
+                } catch {
+                    throw node.error("replacement \"\(image)\" is not a valid image reference: \(error)")
+                }
+                images.append(image)
+                targets.append((entry.key, target.withDefaultTag().description, node))
             }
             keyLines[key] = entry.keyLocation.line
-            table[key] = Target(image: image, rule: entry.key)
-            targets.append((entry.key, target.withDefaultTag().description, entry.value))
+            table[key] = Target(images: images, rule: entry.key)
         }
         // A replacement that is itself a key would be rewritten again when the webhook is reinvoked, so the result
         // would depend on how often the API server calls us. Refuse such chains at load.
@@ -65,7 +69,7 @@ public struct ExactMatcher: Matcher {
         // Same key as `withDefaultTag().description`, without building an intermediate reference.
         let key = reference.tag == nil && reference.digest == nil ? image.normalized + ":latest" : image.normalized
         guard let target = table[key] else { return .noMatch("no rule for \(key)") }
-        return .rewrite(to: target.image, rule: target.rule)
+        return .rewrite(toFirstOf: target.images, rule: target.rule)
     }
 
     static func normalizedKey(_ text: String, at location: SourceLocation) throws(RuleFileError) -> String {

@@ -18,7 +18,8 @@ public struct PrefixMatcher: Matcher {
     public static let id = "prefix"
 
     struct Target: Sendable {
-        var prefix: String
+        /// Mirror prefixes in order of preference.
+        var prefixes: [String]
         var rule: String
     }
 
@@ -30,7 +31,7 @@ public struct PrefixMatcher: Matcher {
         _ = try configuration.options(allowed: [])
         let rules = try configuration.requireRules("map registry prefixes to mirrors, e.g. `docker.io: mirror.corp/hub`")
         var table: [Substring: Target] = [:]
-        var parsed: [(key: RegistryPrefix, target: RegistryPrefix, entry: ConfigNode.Entry)] = []
+        var parsed: [(key: RegistryPrefix, target: RegistryPrefix, node: ConfigNode)] = []
         var lines: [RegistryPrefix: Int] = [:]
         for entry in try rules.entries("rules") {
             let key: RegistryPrefix
@@ -42,20 +43,23 @@ public struct PrefixMatcher: Matcher {
                     "\"\(entry.key)\" is the same prefix as the key at line \(line)", at: entry.keyLocation,
                     hint: "keep one of them")
             }
-            let text = try entry.value.string("the mirror for \(entry.key)")
-            let target: RegistryPrefix
-            do { target = try RegistryPrefix(parsing: text) } catch {
-                throw entry.value.error("mirror \"\(text)\" \(error.message)", hint: error.hint)
+            var prefixes: [String] = []
+            for (text, node) in try entry.value.alternatives("the mirror for \(entry.key)") {
+                let target: RegistryPrefix
+                do { target = try RegistryPrefix(parsing: text) } catch {
+                    throw node.error("mirror \"\(text)\" \(error.message)", hint: error.hint)
+                }
+                prefixes.append(target.description)
+                parsed.append((key, target, node))
             }
             lines[key] = entry.keyLocation.line
-            table[Substring(key.description)] = Target(prefix: target.description, rule: entry.key)
-            parsed.append((key, target, entry))
+            table[Substring(key.description)] = Target(prefixes: prefixes, rule: entry.key)
         }
         // If a mirror lies under one of the stage's own keys, a reinvoked webhook would rewrite its own output
         // again (docker.io → docker.io/mirror → docker.io/mirror/mirror). Refuse that at load.
-        for (_, target, entry) in parsed {
+        for (_, target, node) in parsed {
             if let (other, _, _) = parsed.first(where: { target.isWithin($0.key) }) {
-                throw entry.value.error(
+                throw node.error(
                     "mirror \"\(target)\" is itself matched by the key \"\(other)\", so a second pass would rewrite it again",
                     hint: "choose a mirror path outside the mirrored prefix, or use a later stage")
             }
@@ -73,10 +77,9 @@ public struct PrefixMatcher: Matcher {
         var end = name.endIndex
         while true {
             if let target = table[name[..<end]] {
-                var output = target.prefix
-                if end < name.endIndex { output += name[end...] }
-                output += normalized[nameEnd...]
-                return .rewrite(to: output, rule: target.rule)
+                let rest = name[end...] + normalized[nameEnd...]
+                if target.prefixes.count == 1 { return .rewrite(to: target.prefixes[0] + rest, rule: target.rule) }
+                return .rewrite(toFirstOf: target.prefixes.map { $0 + rest }, rule: target.rule)
             }
             guard let slash = name[..<end].utf8.lastIndex(of: UInt8(ascii: "/")) else { break }
             end = slash

@@ -82,7 +82,8 @@ public struct RegexMatcher: Matcher {
                 throw RegexMatcherError(rule: rule.name, underlying: error)
             }
             if let match {
-                return .rewrite(to: rule.template.expand(match, subject: subject), rule: rule.name)
+                if rule.templates.count == 1 { return .rewrite(to: rule.templates[0].expand(match, subject: subject), rule: rule.name) }
+                return .rewrite(toFirstOf: rule.templates.map { $0.expand(match, subject: subject) }, rule: rule.name)
             }
         }
         return .noMatch("no pattern matched \(subject)")

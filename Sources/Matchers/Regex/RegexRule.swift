@@ -3,7 +3,8 @@ import ReplacerCore
 /// One compiled `match`/`replace` pair of a regex stage.
 struct RegexRule: Sendable {
     let pattern: PCRE2Pattern
-    let template: ReplacementTemplate
+    /// Replacements in order of preference (one unless `replace` is a list of alternatives).
+    let templates: [ReplacementTemplate]
     /// Text every match starts with (possibly empty), found by `requiredLiteralPrefix`; checked before running
     /// the pattern because most images are not about most rules.
     let literalPrefix: String
@@ -23,17 +24,22 @@ struct RegexRule: Sendable {
                 hint: "PCRE2 syntax; quote the pattern with single quotes in YAML so backslashes stay as written")
         }
         let replaceNode = try object.require("replace", hint: "the new image, with $1 or ${name} for captures")
-        let replacement = try replaceNode.string("replace")
-        do {
-            template = try ReplacementTemplate(replacement, for: pattern)
-        } catch {
-            throw replaceNode.error("replacement does not parse: \(error)", hint: "write $$ for a literal $")
+        var templates: [ReplacementTemplate] = []
+        for (replacement, node) in try replaceNode.alternatives("replace") {
+            let template: ReplacementTemplate
+            do {
+                template = try ReplacementTemplate(replacement, for: pattern)
+            } catch {
+                throw node.error("replacement does not parse: \(error)", hint: "write $$ for a literal $")
+            }
+            if !Self.canProduceReference(template, pattern: pattern) {
+                throw node.error(
+                    "replacement \"\(replacement)\" can never be a valid image reference",
+                    hint: "the result must look like host/path[:tag][@digest]")
+            }
+            templates.append(template)
         }
-        if !Self.canProduceReference(template, pattern: pattern) {
-            throw replaceNode.error(
-                "replacement \"\(replacement)\" can never be a valid image reference",
-                hint: "the result must look like host/path[:tag][@digest]")
-        }
+        self.templates = templates
         literalPrefix = caseInsensitive ? "" : requiredLiteralPrefix(ofPattern: source, caseInsensitive: false)
         name = "rules[\(index)] \(source)"
     }

@@ -39,6 +39,10 @@ public struct AdmissionSummary: Sendable, Equatable {
     public var rewrittenBy: [String] = []
     /// Stages whose rewrite was refused or failed, once per image, for metrics.
     public var refusedBy: [String] = []
+    /// Stages that fell back to a later mirror, once per image, for metrics.
+    public var fellBackBy: [String] = []
+    /// Stages that kept an image because no mirror passed verification, once per image, for metrics.
+    public var unverifiedBy: [String] = []
 
     init(request: AdmissionRequest) {
         uid = request.uid

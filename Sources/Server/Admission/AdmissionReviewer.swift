@@ -138,7 +138,8 @@ public struct AdmissionReviewer: Sendable {
                 if location.onlyChanged, previous[name] == image { continue }
                 let context = EvaluationContext(
                     namespace: request.namespace ?? metadata?.namespace, podName: metadata?.name ?? metadata?.generateName,
-                    labels: metadata?.labels ?? [:], containerName: name, containerKind: kind, operation: request.operation)
+                    labels: metadata?.labels ?? [:], containerName: name, containerKind: kind, operation: request.operation,
+                    imagePullPolicy: container.imagePullPolicy)
                 let result = await pipeline.run(image, context: context, trace: false)
                 if let denial = result.denial {
                     summary.denial = "\(kind.rawValue)/\(name): \(denial)"
@@ -147,6 +148,8 @@ public struct AdmissionReviewer: Sendable {
                 for warning in result.warnings { summary.warnings.append("\(kind.rawValue)/\(name): \(warning)") }
                 summary.refusedBy += result.refusedBy
                 summary.rewrittenBy += result.rewrittenBy
+                summary.fellBackBy += result.fellBackBy
+                summary.unverifiedBy += result.unverifiedBy
                 guard result.changed else { continue }
                 patch.replace("\(location.specPointer)/\(kind.rawValue)/\(index)/image", with: result.image)
                 originals["\(kind.rawValue)/\(name)"] = image

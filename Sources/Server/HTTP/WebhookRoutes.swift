@@ -54,6 +54,8 @@ struct WebhookRoutes: Sendable {
             metrics.admission(outcome: outcome, duration: duration)
             for stage in summary.rewrittenBy { metrics.rewrite(stage: stage) }
             for stage in summary.refusedBy { metrics.refused(stage: stage) }
+            for stage in summary.fellBackBy { metrics.fallback(stage: stage, to: "next-mirror") }
+            for stage in summary.unverifiedBy { metrics.fallback(stage: stage, to: "original") }
             log(summary, outcome: outcome, generation: snapshot.generation, duration: duration)
             return Self.json(data)
         }

@@ -20,6 +20,11 @@ public struct WebhookMetrics: Sendable {
         Counter(label: "k8s_image_replacer_refused_rewrites_total", dimensions: [("stage", stage)]).increment()
     }
 
+    /// A verifying stage did not use its first mirror: `to` is `next-mirror` or `original` (none passed).
+    func fallback(stage: String, to: String) {
+        Counter(label: "k8s_image_replacer_mirror_fallbacks_total", dimensions: [("stage", stage), ("to", to)]).increment()
+    }
+
     /// A reload attempt of `what` (`rules` or `certificate`) with `result` `success` or `failure`.
     func reload(_ what: String, result: String) {
         Counter(label: "k8s_image_replacer_reloads_total", dimensions: [("file", what), ("result", result)]).increment()
