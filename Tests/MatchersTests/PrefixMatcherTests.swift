@@ -76,3 +76,26 @@ import ReplacerCore
         #expect(error.message.contains(message), "\(error)")
     }
 }
+
+@Suite struct AlternativeOutputsTests {
+    @Test func withoutVerifyTheFirstAlternativeIsUsed() async throws {
+        let prefix = try await loadStage("prefix", "    rules:\n      docker.io: [a.corp/hub, b.corp/hub]\n")
+        #expect(await prefix.run("nginx:1").image == "a.corp/hub/library/nginx:1")
+        let exact = try await loadStage("exact", "    rules:\n      nginx: [a.corp/nginx:1, b.corp/nginx:1]\n")
+        #expect(await exact.run("nginx").image == "a.corp/nginx:1")
+        let regex = try await loadStage("regex", "    rules:\n      - match: '^docker\\.io/library/(.+)$'\n        replace: ['a.corp/$1', 'b.corp/$1']\n")
+        #expect(await regex.run("redis:7").image == "a.corp/redis:7")
+    }
+
+    @Test(arguments: [
+        ("prefix", "    rules:\n      docker.io: [a.corp/hub, \"bad mirror\"]\n", "mirror \"bad mirror\""),
+        ("prefix", "    rules:\n      docker.io: [a.corp/hub, docker.io/again]\n", "is itself matched by the key"),
+        ("prefix", "    rules:\n      docker.io: []\n", "empty list"),
+        ("exact", "    rules:\n      nginx: [a.corp/nginx, \"Not Valid\"]\n", "replacement \"Not Valid\""),
+        ("regex", "    rules:\n      - match: '^(a)$'\n        replace: ['x.corp/$1', 'x.corp/$7']\n", "replacement does not parse"),
+    ])
+    func everyAlternativeIsValidatedAtLoad(_ matcher: String, _ body: String, _ message: String) async throws {
+        let error = try await stageError(matcher, body)
+        #expect(error.message.contains(message), "\(error)")
+    }
+}

@@ -54,9 +54,8 @@ public struct ExactMatcher: Matcher {
         }
         // A replacement that is itself a key would be rewritten again when the webhook is reinvoked, so the result
         // would depend on how often the API server calls us. Refuse such chains at load.
-        for target in targets where table[target.normalizedTarget] != nil && keyLines[target.normalizedTarget] != nil {
-            let other = table[target.normalizedTarget]!.rule
-            if other == target.key { continue }
+        for target in targets {
+            guard let other = table[target.normalizedTarget]?.rule, other != target.key else { continue }
             throw target.node.error(
                 "the replacement for \"\(target.key)\" is itself a key (\"\(other)\"), so a second pass would rewrite it again",
                 hint: "map \"\(target.key)\" straight to the final image")
@@ -69,6 +68,7 @@ public struct ExactMatcher: Matcher {
         // Same key as `withDefaultTag().description`, without building an intermediate reference.
         let key = reference.tag == nil && reference.digest == nil ? image.normalized + ":latest" : image.normalized
         guard let target = table[key] else { return .noMatch("no rule for \(key)") }
+        if target.images.count == 1 { return .rewrite(to: target.images[0], rule: target.rule) }
         return .rewrite(toFirstOf: target.images, rule: target.rule)
     }
 
