@@ -4,8 +4,9 @@
 set -euo pipefail
 
 # libpcre2-dev, pkg-config: the CPCRE2 target. docker-registry (the distribution registry) and
-# apache2-utils (htpasswd): the digest-pinning tests run real registries on loopback.
-packages=(libpcre2-dev pkg-config docker-registry apache2-utils)
+# apache2-utils (htpasswd): the digest-pinning tests run real registries on loopback. openssl: the
+# deployment tests check dev/webhook-create-signed-cert.sh's certificates and a TLS handshake with it.
+packages=(libpcre2-dev pkg-config docker-registry apache2-utils openssl)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -10,7 +10,10 @@ public struct ReplacerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "k8s-image-replacer",
         abstract: "A Kubernetes mutating admission webhook that rewrites container images by declarative rules.",
-        subcommands: [ServeCommand.self, ExplainCommand.self, CheckCommand.self, TestCommand.self, RulesCommand.self])
+        subcommands: [
+            ServeCommand.self, ExplainCommand.self, CheckCommand.self, TestCommand.self, RulesCommand.self,
+            CertsCommand.self, ManifestsCommand.self,
+        ])
 
     public init() {}
 
