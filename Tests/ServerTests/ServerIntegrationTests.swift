@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOSSL
 import Testing
 import ReplacerCore
 @testable import ReplacerServer
@@ -156,6 +157,27 @@ import ReplacerCore
             // Requests on the connection opened before the rotation kept working throughout.
             #expect(await flowing.value == 0)
             try await oldClient.shutdown()
+        }
+    }
+
+    @Test func onlyTLS12AndLaterWithForwardSecretAEADSuites() async throws {
+        try await withServer { server in
+            func attempt(_ adjust: (inout TLSConfiguration) -> Void) async -> Bool {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.trustRoots = .certificates((try? NIOSSLCertificate.fromPEMBytes(Array(server.certificates.caCertificatePEM.utf8))) ?? [])
+                adjust(&tls)
+                var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+                configuration.httpVersion = .http1Only
+                configuration.connectionPool.retryConnectionEstablishment = false
+                let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+                let ok = (try? await server.post(client, "/explain", Data(#"{"image":"nginx"}"#.utf8)).status) == 200
+                try? await client.shutdown()
+                return ok
+            }
+            #expect(await attempt { $0.maximumTLSVersion = .tlsv12; $0.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256] })
+            #expect(await attempt { $0.minimumTLSVersion = .tlsv13 })
+            #expect(!(await attempt { $0.maximumTLSVersion = .tlsv11; $0.minimumTLSVersion = .tlsv1 }), "TLS 1.1 must be refused")
+            #expect(!(await attempt { $0.maximumTLSVersion = .tlsv12; $0.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA] }), "CBC suites must be refused")
         }
     }
 

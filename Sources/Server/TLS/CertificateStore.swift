@@ -43,6 +43,7 @@ public final class CertificateStore: Sendable {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: current.chain.map { .certificate($0) }, privateKey: .privateKey(current.key))
         configuration.minimumTLSVersion = .tlsv12
+        configuration.cipherSuiteValues = Self.tls12CipherSuites
         if let clientCAPath {
             let roots: [NIOSSLCertificate]
             do {
@@ -64,6 +65,14 @@ public final class CertificateStore: Sendable {
         }
         return configuration
     }
+
+    /// TLS 1.2 suites offered: forward-secret (ECDHE) AEAD only, no CBC, no static RSA. TLS 1.3 suites are always
+    /// the library's modern set. The Kubernetes API server (Go's crypto/tls) supports all of these.
+    static let tls12CipherSuites: [NIOTLSCipher] = [
+        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
 
     static func load(certificatePath: String, keyPath: String) throws -> Identity {
         let chain: [NIOSSLCertificate]
