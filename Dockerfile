@@ -7,7 +7,7 @@
 #   kind load docker-image k8s-image-replacer:dev     # or push it where the cluster pulls from
 #
 # The builder and the runtime must be the same Debian release (glibc and libpcre2-8 versions).
-ARG SWIFT_IMAGE=swift:6.2-bookworm
+ARG SWIFT_IMAGE=swift:6.3-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 FROM ${SWIFT_IMAGE} AS build

@@ -5,7 +5,7 @@ import PackageDescription
 // short names the design fixes (Sources/Core, Sources/Matchers, Sources/Server).
 let package = Package(
     name: "k8s-image-replacer",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],  // WasmKit needs macOS 15
     products: [
         .executable(name: "k8s-image-replacer", targets: ["k8s-image-replacer"]),
         .library(name: "ReplacerCore", targets: ["ReplacerCore"]),
@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.0"),
     ],
     targets: [
         .systemLibrary(
@@ -93,6 +94,7 @@ let package = Package(
                 "ReplacerMatchers",
                 "ReplacerServer",
                 "ReplacerRegistry",
+                "ReplacerWasm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -102,8 +104,33 @@ let package = Package(
         ),
         .executableTarget(
             name: "k8s-image-replacer",
-            dependencies: ["ReplacerCLI", "ReplacerCore", "ReplacerMatchers"],
+            dependencies: [
+                "ReplacerCLI", "ReplacerCore", "ReplacerMatchers",
+                "ReplacerPluginPullThroughCache", "ReplacerPluginTagPolicy",
+            ],
             path: "Sources/k8s-image-replacer"
+        ),
+        // Runtime-loaded matchers: WebAssembly plugins (ABI v1) run in WasmKit's sandbox. See Plugins/README.md.
+        .target(
+            name: "ReplacerWasm",
+            dependencies: ["ReplacerCore", .product(name: "WasmKit", package: "WasmKit")],
+            path: "Sources/Wasm"
+        ),
+        // Compiled-in plugins: a folder under Plugins/, one target here, one line in main.swift's enabledMatchers.
+        .target(
+            name: "ReplacerPluginPullThroughCache", dependencies: ["ReplacerCore"], path: "Plugins/PullThroughCache",
+            exclude: ["README.md"]),
+        .target(
+            name: "ReplacerPluginTagPolicy", dependencies: ["ReplacerCore"], path: "Plugins/TagPolicy",
+            exclude: ["README.md"]),
+        .testTarget(
+            name: "PluginTests",
+            dependencies: [
+                "ReplacerPluginPullThroughCache", "ReplacerPluginTagPolicy", "ReplacerWasm", "ReplacerCLI",
+                "ReplacerMatchers", "k8s-image-replacer",
+            ],
+            path: "Tests/PluginTests",
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "CoreTests",
@@ -116,6 +143,7 @@ let package = Package(
             dependencies: [
                 "ReplacerServer",
                 "ReplacerMatchers",
+                "ReplacerRegistry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

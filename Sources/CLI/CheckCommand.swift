@@ -9,9 +9,10 @@ struct CheckCommand: AsyncParsableCommand {
         discussion: "Exit status: 0 when the file loads, 1 with the error's file:line:column when it does not.")
 
     @OptionGroup var rules: RulesOptions
+    @OptionGroup var plugins: PluginOptions
 
     func run() async throws {
-        try await CheckRunner.run(rulesPath: rules.rules, registry: CommandEnvironment.registry).emit()
+        try await CheckRunner.run(rulesPath: rules.rules, registry: try plugins.registry()).emit()
     }
 }
 

@@ -12,6 +12,7 @@ struct ExplainCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var rules: RulesOptions
+    @OptionGroup var plugins: PluginOptions
     @OptionGroup var context: ContextOptions
 
     @Option(help: "Output format: text or json.")
@@ -23,7 +24,7 @@ struct ExplainCommand: AsyncParsableCommand {
     func run() async throws {
         let result = await ExplainRunner.run(
             images: images, rulesPath: rules.rules, context: try context.evaluationContext(), format: output,
-            registry: CommandEnvironment.registry)
+            registry: try plugins.registry())
         try result.emit()
     }
 }

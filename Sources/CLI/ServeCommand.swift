@@ -20,6 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var rules: RulesOptions
+    @OptionGroup var plugins: PluginOptions
 
     @Option(help: "PEM serving certificate chain (the Secret's tls.crt).")
     var tlsCert: String?
@@ -96,7 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(factory)
         let logger = Logger(label: "k8s-image-replacer")
 
-        let registry = CommandEnvironment.registry
+        let registry = try plugins.registry()
         let ruleSet: RuleSet
         do {
             ruleSet = try await RulesLoading.load(rules.rules, registry: registry)

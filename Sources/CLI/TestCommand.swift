@@ -14,6 +14,7 @@ struct TestCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var rules: RulesOptions
+    @OptionGroup var plugins: PluginOptions
 
     @Flag(help: "List passing cases too.")
     var verbose = false
@@ -23,7 +24,7 @@ struct TestCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await TestRunner.run(
-            casesPath: cases, rulesPath: rules.rules, verbose: verbose, registry: CommandEnvironment.registry
+            casesPath: cases, rulesPath: rules.rules, verbose: verbose, registry: try plugins.registry()
         ).emit()
     }
 }
