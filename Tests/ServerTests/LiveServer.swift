@@ -27,7 +27,10 @@ final class LiveServer: @unchecked Sendable {
     private var task: Task<Void, any Error>?
     let rules: RulesStore
 
-    init(rules yaml: String = serverRules, clientCA: DevelopmentCertificates? = nil, maxBodyBytes: Int = 1 << 20) async throws {
+    init(
+        rules yaml: String = serverRules, clientCA: DevelopmentCertificates? = nil, maxBodyBytes: Int = 1 << 20,
+        verifierFactory: ImageVerifierFactory? = nil
+    ) async throws {
         _ = testPrometheus
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("replacer-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -41,7 +44,7 @@ final class LiveServer: @unchecked Sendable {
             clientCAPath = directory.appendingPathComponent("client-ca.crt").path
             try clientCA.caCertificatePEM.write(toFile: clientCAPath!, atomically: true, encoding: .utf8)
         }
-        let loader = RuleSetLoader(registry: registry)
+        let loader = RuleSetLoader(registry: registry, verifierFactory: verifierFactory)
         rules = RulesStore(try await loader.load(contentsOf: rulesPath), drainDelay: .milliseconds(100))
         var configuration = WebhookServer.Configuration(
             certificatePath: directory.appendingPathComponent("tls/tls.crt").path,

@@ -4,6 +4,7 @@ import NIOCore
 import NIOSSL
 import Testing
 import ReplacerCore
+import ReplacerRegistry
 @testable import ReplacerServer
 
 /// End-to-end over real TLS on loopback with a real HTTP client, one server per test.
@@ -100,6 +101,37 @@ import ReplacerCore
             #expect(metrics.contains("k8s_image_replacer_admission_duration_seconds_bucket"))
             #expect(metrics.contains("k8s_image_replacer_rules_generation"))
         }
+    }
+
+    @Test func mirrorHealthAndFallbacksReachTheMetrics() async throws {
+        let (down1, down2) = (try freePort(), try freePort())
+        let rules = """
+            apiVersion: k8s-image-replacer/v1
+            kind: RuleSet
+            stages:
+              - name: verified-mirrors
+                matcher: prefix
+                rules: {docker.io: ["127.0.0.1:\(down1)/hub", "127.0.0.1:\(down2)/hub"]}
+                verify: {policy: reachable, timeout: 1s, insecureRegistries: ["127.0.0.1:\(down1)", "127.0.0.1:\(down2)"]}
+            """
+        let server = try await LiveServer(rules: rules, verifierFactory: MirrorVerifier.factory(health: RegistryHealth()))
+        do {
+            try await withClient(try server.client()) { client in
+                for _ in 0..<4 {
+                    let answer = try decodeAnswer(try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).body)
+                    #expect(answer.patch == nil, "no mirror answers, so the pod keeps its image")
+                    #expect(answer.warnings.first?.contains("no mirror passed verification") == true)
+                }
+            }
+            let metrics = try await server.probe("/metrics").body
+            #expect(metrics.contains(#"k8s_image_replacer_mirror_fallbacks_total{stage="verified-mirrors",to="original"}"#))
+            #expect(metrics.contains(#"k8s_image_replacer_mirror_up{host="127.0.0.1:\#(down1)"} 0"#))
+            #expect(metrics.contains(#"k8s_image_replacer_mirror_breaker_transitions_total{host="127.0.0.1:\#(down1)",to="open"}"#))
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
     }
 
     @Test func rulesReloadWhileRequestsFlowAndBadFilesAreIgnored() async throws {
@@ -219,4 +251,17 @@ func waitFor(timeout: Duration = .seconds(10), _ condition: () async throws -> B
     }
     struct TimedOut: Error {}
     throw TimedOut()
+}
+
+/// A loopback port that was free a moment ago: a registry that refuses connections.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
