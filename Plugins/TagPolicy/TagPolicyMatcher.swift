@@ -23,12 +23,6 @@ public struct TagPolicyMatcher: Matcher {
     let floatingTags: Set<String>
     let rules: [TagPolicyRule]
 
-    /// Thrown for `action: warn`: the pipeline then keeps the image and turns this into an admission warning that
-    /// names the stage.
-    public struct FloatingTagWarning: Error, Sendable, CustomStringConvertible {
-        public let description: String
-    }
-
     public init(configuration: MatcherConfiguration) throws {
         let options = try configuration.options(allowed: ["floatingTags"])
         var floating: Set<String> = ["latest"]
@@ -68,7 +62,7 @@ public struct TagPolicyMatcher: Matcher {
         case .deny:
             return .deny("image \(image.written) has \(what)\(advice)", rule: rule.label)
         case .warn:
-            throw FloatingTagWarning(description: "image \(image.written) has \(what) (\(rule.label))\(advice)")
+            return .warn("image \(image.written) has \(what) (\(rule.label))\(advice)", rule: rule.label)
         }
     }
 

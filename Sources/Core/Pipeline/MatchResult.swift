@@ -13,6 +13,8 @@ public struct MatchResult: Sendable, Hashable {
     let outcome: Outcome
     /// Further candidates after the rewrite's image, in order of preference, for stages that verify their outputs.
     public let alternatives: [String]
+    /// A message for the user (an admission warning), for matches that keep the image but should be noticed.
+    public let warning: String?
     /// Which rule decided, in the user's terms (`docker.io`, `rules[2]`), for the trace.
     public let rule: String?
     /// For `noMatch`: why not, when that is cheap to say. For a match: extra detail for the trace.
@@ -20,30 +22,37 @@ public struct MatchResult: Sendable, Hashable {
 
     /// No rule of the stage applies; the image passes on unchanged and `onMatch` does not fire.
     public static func noMatch(_ reason: String? = nil) -> MatchResult {
-        MatchResult(outcome: .noMatch, alternatives: [], rule: nil, detail: reason)
+        MatchResult(outcome: .noMatch, alternatives: [], warning: nil, rule: nil, detail: reason)
     }
 
     /// A rule applies and rewrites the image to `image`, which the pipeline validates before using it.
     public static func rewrite(to image: String, rule: String, detail: String? = nil) -> MatchResult {
-        MatchResult(outcome: .rewrite(image), alternatives: [], rule: rule, detail: detail)
+        MatchResult(outcome: .rewrite(image), alternatives: [], warning: nil, rule: rule, detail: detail)
     }
 
     /// A rule applies and offers `candidates` in order of preference (a regional mirror, a central one, …). Stages
     /// with `verify` use the first that passes; without it, the first. `candidates` must not be empty.
     public static func rewrite(toFirstOf candidates: [String], rule: String, detail: String? = nil) -> MatchResult {
         guard let first = candidates.first else { return .noMatch("the rule offered no image") }
-        return MatchResult(outcome: .rewrite(first), alternatives: Array(candidates.dropFirst()), rule: rule, detail: detail)
+        return MatchResult(
+            outcome: .rewrite(first), alternatives: Array(candidates.dropFirst()), warning: nil, rule: rule, detail: detail)
     }
 
     /// A rule applies but leaves the image as it is (an exclusion, say); `onMatch: stop` fires.
     public static func matched(rule: String, detail: String? = nil) -> MatchResult {
-        MatchResult(outcome: .matched, alternatives: [], rule: rule, detail: detail)
+        MatchResult(outcome: .matched, alternatives: [], warning: nil, rule: rule, detail: detail)
+    }
+
+    /// A rule applies, keeps the image, and the user should be told `message` (an admission warning naming the
+    /// stage); `onMatch: stop` fires as for `matched`.
+    public static func warn(_ message: String, rule: String) -> MatchResult {
+        MatchResult(outcome: .matched, alternatives: [], warning: message, rule: rule, detail: message)
     }
 
     /// The stage refuses the pod: the pipeline stops and the admission is denied with `reason`. Only for stages
     /// the user configured to deny (a digest stage with `onError: deny`, say); everything else keeps the image.
     public static func deny(_ reason: String, rule: String? = nil) -> MatchResult {
-        MatchResult(outcome: .deny(reason), alternatives: [], rule: rule, detail: reason)
+        MatchResult(outcome: .deny(reason), alternatives: [], warning: nil, rule: rule, detail: reason)
     }
 
     /// The rewritten image, when the result is a rewrite.

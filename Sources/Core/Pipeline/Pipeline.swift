@@ -69,6 +69,7 @@ public struct Pipeline: Sendable {
                 result.denial = "stage \(stage.name): \(reason)"
             case .matched:
                 entry.outcome = .matched
+                if let warning = verdict.warning { result.warnings.append("stage \(stage.name): \(warning)") }
             case .rewrite(let first) where stage.verification.verifier != nil && stage.verification.policy != .none:
                 let candidates = [first] + verdict.alternatives
                 let (chosen, tried) = await Self.firstVerified(candidates, current: current, stage: stage)
