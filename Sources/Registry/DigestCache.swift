@@ -67,6 +67,16 @@ public final class DigestCache: Sendable {
         }
     }
 
+    /// The cached answer for `key` when there is a fresh one; no lookup is started. The hot path of the digest
+    /// stage, which then needs no closure at all.
+    public func cached(_ key: String) -> Result<String, RegistryError>? {
+        let now = ContinuousClock.now
+        return state.withLockedValue { state in
+            guard let entry = state.entries[key], entry.expires > now else { return nil }
+            return entry.result
+        }
+    }
+
     /// Number of cached entries (expired ones included until evicted).
     public var count: Int { state.withLockedValue { $0.entries.count } }
 

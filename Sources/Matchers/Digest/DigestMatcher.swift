@@ -25,12 +25,23 @@ public struct DigestMatcher: Matcher {
     let client: RegistryClient
     let cache: DigestCache
     let stage: String
+    /// `k8s_image_replacer_digest_lookups_total` by result, made once: a metric object per admission would cost
+    /// more than the cache hit it counts.
+    let lookups: [DigestCache.Source: Counter]
+    let lookupErrors: Counter
 
     public init(configuration: MatcherConfiguration) throws {
         options = try DigestOptions(configuration)
         client = RegistryClient(configuration: options.client)
         cache = DigestCache(ttl: options.cacheTTL, failureTTL: options.failureTTL, capacity: options.cacheSize)
         stage = configuration.stageName
+        let label = "k8s_image_replacer_digest_lookups_total"
+        var lookups: [DigestCache.Source: Counter] = [:]
+        for source in [DigestCache.Source.hit, .miss, .shared] {
+            lookups[source] = Counter(label: label, dimensions: [("stage", stage), ("result", source.rawValue)])
+        }
+        self.lookups = lookups
+        lookupErrors = Counter(label: label, dimensions: [("stage", stage), ("result", "error")])
     }
 
     public func shutdown() async {
@@ -46,27 +57,36 @@ public struct DigestMatcher: Matcher {
         {
             source = parsed
         }
-        let name = source.domain + "/" + source.path
-        if !options.repositories.isEmpty && !options.repositories.contains(where: { $0.matches(name) }) {
-            return .noMatch("\(name) is not in options.repositories")
+        if !options.repositories.isEmpty {
+            let name = source.domain + "/" + source.path
+            if !options.repositories.contains(where: { $0.matches(name) }) {
+                return .noMatch("\(name) is not in options.repositories")
+            }
         }
         let tag = source.tag ?? "latest"
-        let key = name + ":" + tag
+        // One allocation: this is the cache-hit path every admission after the first takes.
+        let key = "\(source.domain)/\(source.path):\(tag)"
         let deadline = NIODeadline.now() + .nanoseconds(Self.nanoseconds(options.timeout))
         let (host, repository, client) = (source.domain, source.path, self.client)
-        let (result, origin) = await cache.value(for: key) {
-            do throws(RegistryError) {
-                return .success(try await client.resolveDigest(host: host, repository: repository, tag: tag, deadline: deadline))
-            } catch {
-                return .failure(error)
+        let result: Result<String, RegistryError>
+        let origin: DigestCache.Source
+        if let cached = cache.cached(key) {
+            (result, origin) = (cached, .hit)
+        } else {
+            (result, origin) = await cache.value(for: key) {
+                do throws(RegistryError) {
+                    return .success(try await client.resolveDigest(host: host, repository: repository, tag: tag, deadline: deadline))
+                } catch {
+                    return .failure(error)
+                }
             }
         }
         switch result {
         case .success(let digest):
-            Counter(label: "k8s_image_replacer_digest_lookups_total", dimensions: [("stage", stage), ("result", origin.rawValue)]).increment()
-            return .rewrite(to: try pinned(image, digest: digest), rule: "digest", detail: "\(key) is \(digest) (\(Self.describe(origin)))")
+            lookups[origin]?.increment()
+            return .rewrite(to: pinned(image, digest: digest), rule: "digest", detail: "\(key) is \(digest) (\(Self.describe(origin)))")
         case .failure(let error):
-            Counter(label: "k8s_image_replacer_digest_lookups_total", dimensions: [("stage", stage), ("result", "error")]).increment()
+            lookupErrors.increment()
             switch options.onError {
             case .keep: throw DigestLookupError(message: "\(error); tag kept")
             case .deny: return .deny("cannot pin \(key) to a digest: \(error)", rule: "digest")
@@ -74,12 +94,15 @@ public struct DigestMatcher: Matcher {
         }
     }
 
-    /// The image as written by the previous stage, with the digest added (and the tag kept or dropped).
-    func pinned(_ image: ImageInput, digest: String) throws -> String {
-        let written = try ImageReference(parsing: image.written)
+    /// The image as written by the previous stage, with the digest added (and the tag kept or dropped). Only called
+    /// for images without a digest, so the written string ends with the tag when there is one: the same tag the
+    /// normalized reference has.
+    func pinned(_ image: ImageInput, digest: String) -> String {
+        let tag = image.reference.tag
+        let name = tag.map { image.written.utf8.dropLast($0.utf8.count + 1) }.map { Substring($0) } ?? Substring(image.written)
         switch options.output {
-        case .tagAndDigest: return "\(written.name):\(written.tag ?? "latest")@\(digest)"
-        case .digest: return "\(written.name)@\(digest)"
+        case .tagAndDigest: return "\(name):\(tag ?? "latest")@\(digest)"
+        case .digest: return "\(name)@\(digest)"
         }
     }
 

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Load test of the webhook's /mutate endpoint on loopback, next to a do-nothing baseline on the same TLS port.
+#
+# Builds the server in release mode (in .build-release, apart from the debug .build), starts it with a development
+# certificate on 127.0.0.1, waits for /readyz, then runs wrk over keep-alive TLS:
+#   1. POST /mutate with a 3-container Pod AdmissionReview (pod-review.json) and the five-stage rules.yaml;
+#   2. GET /healthz, the closest thing to a no-op the server has (no /noop endpoint exists);
+#   3. GET /healthz carrying the same body as 1, so the upload is the same size while the handler ignores it.
+# The server's RSS (VmRSS) is sampled at start, every second under load, and after. Only 127.0.0.1 is used, every
+# loop is bounded, and the server this script started is stopped on exit.
+#
+# Usage: Benchmarks/load/mutate-load.sh            (from anywhere in the repository)
+# Environment: DURATION=20 CONNECTIONS=32 THREADS=2 PORT=18443 PROBE_PORT=18080 LOG_LEVEL=info NO_BUILD=1
+#              OUT=/tmp/mutate-load (raw wrk and server output)
+# wrk and the server share the machine's cores: on a 2-core machine the figures are for both together.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+duration="${DURATION:-20}"
+connections="${CONNECTIONS:-32}"
+threads="${THREADS:-2}"
+port="${PORT:-18443}"
+probe_port="${PROBE_PORT:-18080}"
+log_level="${LOG_LEVEL:-info}"
+out="${OUT:-${TMPDIR:-/tmp}/mutate-load}"
+certs="$out/certs"
+mkdir -p "$out" "$certs"
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo=sudo
+if ! command -v wrk > /dev/null; then
+    echo "installing wrk (Debian package)" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk
+fi
+command -v curl > /dev/null || { echo "curl is needed" >&2; exit 1; }
+
+scratch="$root/.build-release"
+if [ -z "${NO_BUILD:-}" ]; then
+    echo "building the server (release, --scratch-path $scratch)" >&2
+    (cd "$root" && swift build -c release --scratch-path "$scratch" --product k8s-image-replacer >&2)
+fi
+bin="$(cd "$root" && swift build -c release --scratch-path "$scratch" --show-bin-path)/k8s-image-replacer"
+[ -x "$bin" ] || { echo "no server binary at $bin; run without NO_BUILD" >&2; exit 1; }
+
+if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$probe_port/healthz"; then
+    echo "port $probe_port is already serving; set PROBE_PORT/PORT to free ports" >&2
+    exit 1
+fi
+
+"$bin" serve --dev --host 127.0.0.1 --port "$port" --probe-port "$probe_port" --dev-cert-dir "$certs" \
+    --rules "$here/rules.yaml" --log-level "$log_level" > "$out/server.out" 2> "$out/server.log" &
+server=$!
+sampler=""
+stop() {
+    [ -n "$sampler" ] && kill "$sampler" 2> /dev/null || true
+    if kill -0 "$server" 2> /dev/null; then
+        kill -TERM "$server" 2> /dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$server" 2> /dev/null || break; sleep 0.1; done
+        kill -0 "$server" 2> /dev/null && kill -KILL "$server" 2> /dev/null || true
+    fi
+    wait "$server" 2> /dev/null || true
+}
+trap stop EXIT
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$server/status"; }
+
+ready=""
+for _ in $(seq 1 600); do # at most 60 s
+    kill -0 "$server" 2> /dev/null || { echo "the server exited; see $out/server.log" >&2; cat "$out/server.log" >&2; exit 1; }
+    if curl -fsS --max-time 1 "http://127.0.0.1:$probe_port/readyz" > /dev/null 2>&1; then ready=1; break; fi
+    sleep 0.1
+done
+[ -n "$ready" ] || { echo "the server did not become ready within 60 s" >&2; exit 1; }
+rss_start="$(rss_kb)"
+
+ca="$certs/ca.crt"
+base="https://127.0.0.1:$port"
+answer="$(curl -fsS --cacert "$ca" --max-time 5 -H 'Content-Type: application/json' \
+    --data-binary @"$here/pod-review.json" "$base/mutate")"
+case "$answer" in
+*'"patch"'*) ;;
+*) echo "/mutate did not answer with a patch: $answer" >&2; exit 1 ;;
+esac
+
+# Samples RSS once a second until killed or until the run is surely over.
+sample_rss() {
+    for _ in $(seq 1 $((duration + 10))); do
+        rss_kb >> "$1" 2> /dev/null || return 0
+        sleep 1
+    done
+}
+
+# run NAME URL SCRIPT [BODY]: a short warm-up, then the measured run.
+run() {
+    local name="$1" url="$2" script="$3" body="${4:-}"
+    (cd "$here" && WRK_BODY="$body" wrk -t "$threads" -c "$connections" -d 3s -s "$script" "$url" > /dev/null)
+    : > "$out/$name.rss"
+    sample_rss "$out/$name.rss" &
+    sampler=$!
+    (cd "$here" && WRK_BODY="$body" wrk -t "$threads" -c "$connections" -d "${duration}s" --latency -s "$script" "$url") \
+        > "$out/$name.wrk"
+    kill "$sampler" 2> /dev/null || true
+    wait "$sampler" 2> /dev/null || true
+    sampler=""
+}
+
+summary() {
+    local name="$1" file="$out/$1.wrk"
+    local rps p50 p99 errors peak
+    rps="$(awk '/^Requests\/sec:/ { print $2 }' "$file")"
+    p50="$(awk '$1 == "50%" { print $2 }' "$file")"
+    p99="$(awk '$1 == "99%" { print $2 }' "$file")"
+    errors="$(awk '/Non-2xx|Socket errors/ { $1 = $1; printf "%s; ", $0 }' "$file")"
+    peak="$(sort -n "$out/$name.rss" | tail -1)"
+    printf '%-22s %10s req/s   p50 %-9s p99 %-9s peak RSS %6s KiB   %s\n' "$name" "$rps" "$p50" "$p99" "$peak" "${errors:-no errors}"
+}
+
+run mutate "$base/mutate" mutate.lua "$here/pod-review.json"
+sleep 2
+rss_after_mutate="$(rss_kb)"
+run healthz "$base/healthz" get.lua ""
+run healthz-with-body "$base/healthz" get.lua "$here/pod-review.json"
+sleep 2
+rss_end="$(rss_kb)"
+
+echo
+echo "machine: $(nproc) cores, $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2 }'), $(swift --version 2>&1 | head -1), $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "wrk: $threads threads, $connections connections, ${duration}s, keep-alive TLS to 127.0.0.1 (wrk and the server share the cores)"
+echo "body: $(wc -c < "$here/pod-review.json") bytes; answer: ${#answer} bytes; server log level: $log_level"
+summary mutate
+summary healthz
+summary healthz-with-body
+echo "server RSS: start ${rss_start} KiB, after /mutate load ${rss_after_mutate} KiB, end ${rss_end} KiB"
+echo "raw output: $out"
