@@ -107,7 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var certificatePath = tlsCert ?? "", keyPath = tlsKey ?? ""
         if dev {
-            (certificatePath, keyPath) = try Self.developmentCertificate(in: devCertDir, logger: logger)
+            (certificatePath, keyPath) = try Self.developmentCertificate(in: devCertDir, port: port, logger: logger)
         }
         var configuration = WebhookServer.Configuration(certificatePath: certificatePath, keyPath: keyPath)
         configuration.host = host ?? (dev ? "127.0.0.1" : "0.0.0.0")
@@ -139,7 +139,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Reuses the development certificate in `directory` when there is one, otherwise makes it.
-    static func developmentCertificate(in directory: String, logger: Logger) throws -> (String, String) {
+    static func developmentCertificate(in directory: String, port: Int, logger: Logger) throws -> (String, String) {
         let certificate = (directory as NSString).appendingPathComponent("tls.crt")
         let key = (directory as NSString).appendingPathComponent("tls.key")
         let ca = (directory as NSString).appendingPathComponent("ca.crt")
@@ -150,7 +150,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         logger.notice(
             "development certificate for localhost, 127.0.0.1 and ::1; trust its CA to call the server",
-            metadata: ["ca": "\(ca)", "try": "curl --cacert \(ca) https://localhost:8443/explain -d '{\"image\":\"nginx\"}'"])
+            metadata: ["ca": "\(ca)", "try": "curl --cacert \(ca) https://localhost:\(port)/explain -d '{\"image\":\"nginx\"}'"])
         return (certificate, key)
     }
 

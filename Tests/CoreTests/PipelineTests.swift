@@ -78,6 +78,13 @@ import Testing
         if !applies { #expect(result.stages[safe: 0]?.detail?.isEmpty == false) }
     }
 
+    @Test func excludeListAloneAppliesWithoutANamespace() async throws {
+        let yaml = header + "stages:\n  - name: s\n    matcher: literal\n    rules: mirror.example.com/x:1\n    when: {excludeNamespaces: [kube-system]}\n"
+        let pipeline = Pipeline(try await loadRules(yaml))
+        #expect(await pipeline.run("nginx").changed)
+        #expect(!(await pipeline.run("nginx", context: EvaluationContext(namespace: "kube-system")).changed))
+    }
+
     @Test func invalidOutputIsRefusedAndTheInputKept() async throws {
         let yaml = header + """
             stages:

@@ -22,16 +22,18 @@ public struct StageCondition: Sendable {
             let kinds = ContainerKind.allCases.filter(containerKinds.contains).map(\.rawValue)
             return "container kind \(context.containerKind.rawValue) is not in [\(kinds.joined(separator: ", "))]"
         }
-        if !namespaces.isEmpty || !excludeNamespaces.isEmpty {
+        // Without a namespace (explain without --namespace), an include list cannot be satisfied, but an exclude
+        // list alone excludes nothing: the image is not in an excluded namespace.
+        if !namespaces.isEmpty {
             guard let namespace = context.namespace else {
-                return "the stage is scoped by namespace and no namespace was given"
+                return "the stage is scoped to namespaces [\(namespaces.map(\.pattern).joined(separator: ", "))] and no namespace was given"
             }
-            if !namespaces.isEmpty && !namespaces.contains(where: { $0.matches(namespace) }) {
+            if !namespaces.contains(where: { $0.matches(namespace) }) {
                 return "namespace \"\(namespace)\" matches none of [\(namespaces.map(\.pattern).joined(separator: ", "))]"
             }
-            if let excluded = excludeNamespaces.first(where: { $0.matches(namespace) }) {
-                return "namespace \"\(namespace)\" is excluded by \"\(excluded.pattern)\""
-            }
+        }
+        if let namespace = context.namespace, let excluded = excludeNamespaces.first(where: { $0.matches(namespace) }) {
+            return "namespace \"\(namespace)\" is excluded by \"\(excluded.pattern)\""
         }
         for (key, value) in labels {
             guard let actual = context.labels[key] else { return "the pod has no label \"\(key)\"" }
