@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ReplacerCore", targets: ["ReplacerCore"]),
         .library(name: "ReplacerMatchers", targets: ["ReplacerMatchers"]),
         .library(name: "ReplacerRegistry", targets: ["ReplacerRegistry"]),
+        .library(name: "ReplacerServer", targets: ["ReplacerServer"]),
         .library(name: "ReplacerCLI", targets: ["ReplacerCLI"]),
     ],
     dependencies: [
@@ -145,7 +146,6 @@ let package = Package(
                 "ReplacerMatchers",
                 "ReplacerRegistry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/ServerTests"
         ),
