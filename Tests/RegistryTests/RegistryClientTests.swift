@@ -31,6 +31,32 @@ import Testing
         await client.shutdown()
     }
 
+    @Test func withoutADigestHeaderTheManifestIsFetchedAndHashed() async throws {
+        let registry = try await LocalRegistry()
+        defer { registry.stop() }
+        let pushed = try await ImagePusher(base: registry.base).pushImage("team/app", reference: "v1")
+        let proxy = try await CountingProxy(upstream: registry.base)
+        proxy.stripDigestHeader.withLockedValue { $0 = true }
+        let client = client(insecure: [proxy.host])
+        #expect(try await client.resolveDigest(host: proxy.host, repository: "team/app", tag: "v1", deadline: deadline()) == pushed.digest)
+        #expect(proxy.manifestRequests.withLockedValue { $0 } == 2, "HEAD without a digest, then GET")
+        await client.shutdown()
+        await proxy.stop()
+    }
+
+    @Test func cacheStaysWithinItsCapacity() async {
+        let cache = DigestCache(ttl: .seconds(60), capacity: 3)
+        for index in 0..<10 {
+            _ = await cache.value(for: "r/a:\(index)") { .success("sha256:\(index)") }
+        }
+        #expect(cache.count == 3)
+        #expect(cache.cached("r/a:9") != nil, "the newest entries stay")
+        #expect(cache.cached("r/a:0") == nil, "the oldest are evicted")
+        let failing = DigestCache(ttl: .seconds(60), failureTTL: .zero)
+        _ = await failing.value(for: "r/b:1") { .failure(RegistryError(.notFound, subject: "r/b:1")) }
+        #expect(failing.cached("r/b:1") == nil, "failures expire on their own, shorter TTL")
+    }
+
     @Test func missingTagAndUnknownRepositoryAreNotFound() async throws {
         let registry = try await LocalRegistry()
         defer { registry.stop() }

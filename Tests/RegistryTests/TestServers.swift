@@ -88,11 +88,13 @@ func base64URL(_ data: Data) -> String {
 final class CountingProxy: @unchecked Sendable {
     let manifestRequests = NIOLockedValueBox(0)
     let delay = NIOLockedValueBox(Duration.zero)
+    /// Drops `Docker-Content-Digest` from answers, as some registries do, to exercise the fetch-and-hash path.
+    let stripDigestHeader = NIOLockedValueBox(false)
     private var server: LoopbackServer?
     var host: String { "127.0.0.1:\(server?.port ?? 0)" }
 
     init(upstream: String) async throws {
-        let (counter, delay) = (manifestRequests, delay)
+        let (counter, delay, strip) = (manifestRequests, delay, stripDigestHeader)
         server = try await LoopbackServer { request in
             if request.uri.path.contains("/manifests/") { counter.withLockedValue { $0 += 1 } }
             let pause = delay.withLockedValue { $0 }
@@ -103,7 +105,9 @@ final class CountingProxy: @unchecked Sendable {
             let response = try await HTTPClient.shared.execute(forward, timeout: .seconds(10))
             let body = try await response.body.collect(upTo: 8 << 20)
             var headers = HTTPFields()
+            let dropDigest = strip.withLockedValue { $0 }
             for (name, value) in response.headers {
+                if dropDigest && name.lowercased() == "docker-content-digest" { continue }
                 if let field = HTTPField.Name(name), field != .contentLength, field != .transferEncoding { headers.append(HTTPField(name: field, value: value)) }
             }
             return Response(status: .init(code: Int(response.status.code)), headers: headers, body: .init(byteBuffer: body))
