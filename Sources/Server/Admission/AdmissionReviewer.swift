@@ -18,6 +18,8 @@ public struct AdmissionReviewer: Sendable {
     public static let skipAnnotation = "k8s-image-replacer.dev/skip"
     /// Set by the kubelet on mirror pods of static pods, which the API server cannot change anyway.
     public static let mirrorPodAnnotation = "kubernetes.io/config.mirror"
+    /// The annotation key as a JSON Pointer token, escaped once rather than per request.
+    static let escapedAnnotationToken = JSONPatch.escape(originalImagesAnnotation)
     /// Kubernetes shows warnings to users; longer ones are truncated by clients, so keep them short.
     public static let maxWarningLength = 120
 
@@ -167,7 +169,7 @@ public struct AdmissionReviewer: Sendable {
             } else if metadata?.annotations == nil {
                 patch.add("\(metadataPointer)/annotations", .object([Self.originalImagesAnnotation: .string(json)]))
             } else {
-                patch.add("\(metadataPointer)/annotations/\(JSONPatch.escape(Self.originalImagesAnnotation))", .string(json))
+                patch.add("\(metadataPointer)/annotations/\(Self.escapedAnnotationToken)", .string(json))
             }
         }
         return patch
