@@ -9,7 +9,6 @@ files=(
   "workload:dev/k8s-image-replacer.yaml"
   "webhookTemplate:dev/mutating-webhook-template.yaml"
   "certManagerCertificates:dev/cert-manager/certificates.yaml"
-  "certManagerWebhook:dev/cert-manager/mutating-webhook.yaml"
 )
 target=Sources/CLI/Deploy/DeployManifests+Embedded.swift
 

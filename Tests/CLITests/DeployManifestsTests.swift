@@ -41,6 +41,13 @@ import Yams
         #expect(embedded == (try readRepositoryFile(path)), "\(path) changed: run dev/embed-manifests.sh")
     }
 
+    /// The cert-manager webhook is derived from the template in the binary; it must still read exactly as the file.
+    @Test func certManagerWebhookDerivationEqualsTheFile() throws {
+        #expect(
+            DeployManifests.certManagerWebhook == (try readRepositoryFile("dev/cert-manager/mutating-webhook.yaml")),
+            "dev/cert-manager/mutating-webhook.yaml and DeployManifests.certManagerWebhook disagree")
+    }
+
     /// The ConfigMap deploys the same rules that `rules` prints and `manifests` puts in without --rules.
     @Test func configMapHoldsTheEmbeddedDefaultRules() throws {
         let documents = try yamlDocuments(try readRepositoryFile("dev/k8s-image-replacer.yaml"))

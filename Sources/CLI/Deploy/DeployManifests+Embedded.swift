@@ -429,97 +429,10 @@ extension DeployManifests {
 
         """#
 
-    /// `dev/cert-manager/mutating-webhook.yaml`
-    static let certManagerWebhook = #"""
-        # The MutatingWebhookConfiguration for clusters that run cert-manager: identical to
-        # dev/mutating-webhook-template.yaml except that cert-manager's CA injector fills caBundle from the
-        # Certificate named in the annotation (see dev/cert-manager/certificates.yaml).
-        #
-        #   kubectl apply -f dev/cert-manager/mutating-webhook.yaml
-        apiVersion: admissionregistration.k8s.io/v1
-        kind: MutatingWebhookConfiguration
-        metadata:
-          name: k8s-image-replacer
-          labels:
-            app.kubernetes.io/name: k8s-image-replacer
-          annotations:
-            cert-manager.io/inject-ca-from: k8s-image-replacer-system/k8s-image-replacer
-        webhooks:
-          - name: pods.k8s-image-replacer.dev
-            admissionReviewVersions: [v1]
-            # The server only answers; it changes nothing outside the request, so dry-run requests are safe.
-            sideEffects: None
-            # Ignore: if the webhook is down or slow, pods are admitted with their images unchanged (and pull
-            # from the original registry) rather than refused. A mirror is an optimisation; refusing every pod
-            # in the cluster, the webhook's own replacements and kube-system's included, is an outage.
-            # Set Fail only if pulls from the original registries must never happen, and run enough replicas.
-            failurePolicy: Ignore
-            # Above serve's --request-timeout (8 s), so the server's own "admit unchanged" answer comes first.
-            timeoutSeconds: 10
-            # Another webhook that adds a container after this one runs gets its image rewritten too.
-            reinvocationPolicy: IfNeeded
-            matchPolicy: Equivalent
-            clientConfig:
-              service:
-                name: k8s-image-replacer
-                namespace: k8s-image-replacer-system
-                path: /mutate
-                port: 443
-            rules:
-              - operations: [CREATE]
-                apiGroups: [""]
-                apiVersions: [v1]
-                resources: [pods]
-                scope: Namespaced
-              # `kubectl debug` adds ephemeral containers through this subresource.
-              - operations: [UPDATE]
-                apiGroups: [""]
-                apiVersions: [v1]
-                resources: [pods/ephemeralcontainers]
-                scope: Namespaced
-              # With `admission: {podTemplates: true}` in the rule file, add the workloads as well:
-              # - operations: [CREATE, UPDATE]
-              #   apiGroups: [apps]
-              #   apiVersions: [v1]
-              #   resources: [deployments, statefulsets, daemonsets, replicasets]
-              #   scope: Namespaced
-              # - operations: [CREATE, UPDATE]
-              #   apiGroups: [batch]
-              #   apiVersions: [v1]
-              #   resources: [jobs, cronjobs]
-              #   scope: Namespaced
-            # Never in front of its own pods (they could not start while it is down) nor of kube-system.
-            # kubernetes.io/metadata.name is set on every namespace by the API server.
-            namespaceSelector:
-              matchExpressions:
-                - key: kubernetes.io/metadata.name
-                  operator: NotIn
-                  values: [k8s-image-replacer-system, kube-system]
-            # Selectors match labels only, never annotations: the opt-out annotation
-            # `k8s-image-replacer.dev/skip: "true"` cannot be expressed here. The server honours it itself
-            # (the pod is admitted unchanged), which costs one call per opted-out pod. To keep such pods from
-            # reaching the webhook at all, use a label, for example:
-            # objectSelector:
-            #   matchExpressions:
-            #     - key: k8s-image-replacer.dev/skip
-            #       operator: NotIn
-            #       values: ["true"]
-            # Or a CEL match condition (Kubernetes 1.30 and later), which can read annotations, so the
-            # opted-out pods never reach the webhook:
-            # matchConditions:
-            #   - name: not-opted-out
-            #     expression: >-
-            #       !has(object.metadata.annotations) ||
-            #       !('k8s-image-replacer.dev/skip' in object.metadata.annotations) ||
-            #       object.metadata.annotations['k8s-image-replacer.dev/skip'] != 'true'
-
-        """#
-
     /// Each embedded text and the file, relative to the repository root, that it was made from.
     static let embeddedFiles: [(path: String, text: String)] = [
         ("dev/k8s-image-replacer.yaml", workload),
         ("dev/mutating-webhook-template.yaml", webhookTemplate),
         ("dev/cert-manager/certificates.yaml", certManagerCertificates),
-        ("dev/cert-manager/mutating-webhook.yaml", certManagerWebhook),
     ]
 }

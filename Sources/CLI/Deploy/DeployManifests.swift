@@ -26,4 +26,26 @@ enum DeployManifests {
     static let rulesKeyLine = "  rules.yaml: |"
     /// Lines of the rule file inside that block scalar are indented this much.
     static let rulesIndentation = "    "
+
+    /// `dev/cert-manager/mutating-webhook.yaml`, derived from the template rather than embedded a second time: the
+    /// variant differs only in its header comment, the CA-injector annotation and the absent `caBundle` line
+    /// (a test keeps the derivation equal to the file).
+    static var certManagerWebhook: String {
+        let header = """
+            # The MutatingWebhookConfiguration for clusters that run cert-manager: identical to
+            # dev/mutating-webhook-template.yaml except that cert-manager's CA injector fills caBundle from the
+            # Certificate named in the annotation (see dev/cert-manager/certificates.yaml).
+            #
+            #   kubectl apply -f dev/cert-manager/mutating-webhook.yaml
+
+            """
+        let labels = "  labels:\n    app.kubernetes.io/name: k8s-image-replacer\n"
+        let annotation = "  annotations:\n    cert-manager.io/inject-ca-from: \(defaultNamespace)/\(serviceName)\n"
+        var lines = webhookTemplate.components(separatedBy: "\n")
+        lines.removeAll { $0.trimmingCharacters(in: .whitespaces) == "caBundle: \(caBundlePlaceholder)" }
+        var body = lines.drop { $0.hasPrefix("#") }.joined(separator: "\n")
+        body = body.replacingOccurrences(of: "metadata:\n  name: \(serviceName)\n" + labels,
+            with: "metadata:\n  name: \(serviceName)\n" + labels + annotation)
+        return header + body
+    }
 }
