@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ReplacerCore", targets: ["ReplacerCore"]),
         .library(name: "ReplacerMatchers", targets: ["ReplacerMatchers"]),
         .library(name: "ReplacerRegistry", targets: ["ReplacerRegistry"]),
+        .library(name: "ReplacerAdmission", targets: ["ReplacerAdmission"]),
         .library(name: "ReplacerServer", targets: ["ReplacerServer"]),
         .library(name: "ReplacerCLI", targets: ["ReplacerCLI"]),
     ],
@@ -68,10 +69,14 @@ let package = Package(
             ],
             path: "Sources/Matchers"
         ),
+        // AdmissionReview in, AdmissionReview with a JSON Patch out: no HTTP, no I/O, so it can be fuzzed and
+        // benchmarked without the server.
+        .target(name: "ReplacerAdmission", dependencies: ["ReplacerCore"], path: "Sources/Admission"),
         .target(
             name: "ReplacerServer",
             dependencies: [
                 "ReplacerCore",
+                "ReplacerAdmission",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -143,6 +148,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "ReplacerServer",
+                "ReplacerAdmission",
                 "ReplacerMatchers",
                 "ReplacerRegistry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -155,6 +161,7 @@ let package = Package(
                 "ReplacerRegistry",
                 "ReplacerMatchers",
                 "ReplacerServer",
+                "ReplacerAdmission",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

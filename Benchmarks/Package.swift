@@ -54,11 +54,13 @@ let package = Package(
             dependencies: benchmarkDependencies + [.product(name: "ReplacerRegistry", package: "k8s-image-replacer")],
             path: "DigestBenchmarks",
             plugins: benchmarkPlugins),
-        // ReplacerServer is not a product of the root package; it is reachable through ReplacerCLI, which
-        // links it. (A `ReplacerServer` library product would make this dependency explicit.)
+        // The reviewer alone (ReplacerAdmission), without the HTTP server.
         .executableTarget(
             name: "AdmissionBenchmarks",
-            dependencies: benchmarkDependencies + [.product(name: "ReplacerCLI", package: "k8s-image-replacer")],
+            dependencies: benchmarkDependencies + [
+                .product(name: "ReplacerAdmission", package: "k8s-image-replacer"),
+                .product(name: "ReplacerMatchers", package: "k8s-image-replacer"),
+            ],
             path: "AdmissionBenchmarks",
             plugins: benchmarkPlugins),
     ],

@@ -1,7 +1,8 @@
 import Benchmark
 import ReplacerBenchmarkSupport
 import ReplacerCore
-import ReplacerServer
+import ReplacerAdmission
+
 
 // The admission reviewer, `AdmissionReviewer().review(body, ruleSet:)`, on a 3-container Pod AdmissionReview
 // (JSON decode, the five-stage pipeline per container, JSON Patch and response encode), next to its parts

@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import Prometheus
+import ReplacerAdmission
 import ReplacerCore
 import ServiceLifecycle
 

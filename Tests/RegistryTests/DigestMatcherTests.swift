@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReplacerCore
 @testable import ReplacerMatchers
+import ReplacerAdmission
 import ReplacerServer
 
 let digestRegistry: MatcherRegistry = {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import ReplacerCore
-@testable import ReplacerServer
+@testable import ReplacerAdmission
+import ReplacerServer
 
 @Suite struct AdmissionReviewerTests {
     let reviewer = AdmissionReviewer()

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import ReplacerAdmission
 import ReplacerCore
 
 /// A `/explain` body: one or more images with an optional context, a Pod, or a whole AdmissionReview.

@@ -6,6 +6,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ReplacerAdmission
 import ReplacerCore
 
 /// The TLS port's routes: `POST /mutate` (the API server) and `POST /explain` (people and CI).

@@ -19,7 +19,7 @@ public struct AdmissionReviewer: Sendable {
     /// Set by the kubelet on mirror pods of static pods, which the API server cannot change anyway.
     public static let mirrorPodAnnotation = "kubernetes.io/config.mirror"
     /// The annotation key as a JSON Pointer token, escaped once rather than per request.
-    static let escapedAnnotationToken = JSONPatch.escape(originalImagesAnnotation)
+    package static let escapedAnnotationToken = JSONPatch.escape(originalImagesAnnotation)
     /// Kubernetes shows warnings to users; longer ones are truncated by clients, so keep them short.
     public static let maxWarningLength = 120
 
@@ -181,13 +181,13 @@ public struct AdmissionReviewer: Sendable {
         return (try? encoder.encode(map)).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    static func clip(_ warning: String) -> String {
+    package static func clip(_ warning: String) -> String {
         guard warning.count > maxWarningLength else { return warning }
         return String(warning.prefix(maxWarningLength - 1)) + "…"
     }
 
     /// Decoding errors name the offending field without echoing the body back.
-    static func describe(_ error: any Error) -> String {
+    package static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, let context):
             return "missing \"\(key.stringValue)\" at \(path(context.codingPath))"

@@ -1,23 +1,23 @@
 import ReplacerCore
 
 /// Where, in an admitted object, the pod spec and the metadata to annotate live, as JSON Pointers.
-struct PodSpecLocation: Sendable, Equatable {
+package struct PodSpecLocation: Sendable, Equatable {
     /// Pointer to the object holding `containers`, `initContainers` and `ephemeralContainers`.
-    var specPointer: String
+    package var specPointer: String
     /// Pointer to the metadata that gets the original-images annotation, or nil when it must not be touched.
-    var metadataPointer: String?
+    package var metadataPointer: String?
     /// Container lists that may be rewritten in this request.
-    var kinds: [ContainerKind]
+    package var kinds: [ContainerKind]
     /// For UPDATE: only containers new or changed against the old object are rewritten.
-    var onlyChanged: Bool
+    package var onlyChanged: Bool
 
     /// Workload kinds whose pod template sits at `spec.template`.
-    static let templateKinds: Set<String> = [
+    package static let templateKinds: Set<String> = [
         "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController",
     ]
 
     /// Decides what the request allows the webhook to rewrite, or nil (with why) when it leaves the request alone.
-    static func locate(_ request: AdmissionRequest, podTemplates: Bool) -> Result<PodSpecLocation, Skip> {
+    package static func locate(_ request: AdmissionRequest, podTemplates: Bool) -> Result<PodSpecLocation, Skip> {
         let operation = request.operation ?? ""
         guard operation == "CREATE" || operation == "UPDATE" else { return .failure(.operation(operation)) }
         let resource = request.resource?.resource ?? ""
@@ -53,7 +53,7 @@ struct PodSpecLocation: Sendable, Equatable {
     }
 
     /// The pod spec and metadata this location points at in `object`.
-    func resolve(_ object: KubernetesObject) -> (spec: PodSpec?, metadata: ObjectMeta?) {
+    package func resolve(_ object: KubernetesObject) -> (spec: PodSpec?, metadata: ObjectMeta?) {
         switch specPointer {
         case "/spec":
             (object.spec.map {
@@ -68,13 +68,13 @@ struct PodSpecLocation: Sendable, Equatable {
     }
 
     /// Why a request is left alone; shown in logs and counted in metrics.
-    enum Skip: Error, Equatable, CustomStringConvertible {
+    package enum Skip: Error, Equatable, CustomStringConvertible {
         case operation(String)
         case subresource(String)
         case kind(String)
         case templatesOff(String)
 
-        var description: String {
+        package var description: String {
             switch self {
             case .operation(let operation): "operation \(operation) is not rewritten"
             case .subresource(let name): "subresource \(name) is not rewritten"
@@ -86,7 +86,7 @@ struct PodSpecLocation: Sendable, Equatable {
 }
 
 extension PodSpec {
-    func containers(_ kind: ContainerKind) -> [Container] {
+    package func containers(_ kind: ContainerKind) -> [Container] {
         switch kind {
         case .containers: containers ?? []
         case .initContainers: initContainers ?? []
