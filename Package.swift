@@ -143,6 +143,7 @@ let package = Package(
             dependencies: ["ReplacerCore", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             path: "Tests/CoreTests"
         ),
+        .testTarget(name: "AdmissionTests", dependencies: ["ReplacerAdmission"], path: "Tests/AdmissionTests"),
         .testTarget(name: "MatchersTests", dependencies: ["ReplacerMatchers"], path: "Tests/MatchersTests"),
         .testTarget(
             name: "ServerTests",

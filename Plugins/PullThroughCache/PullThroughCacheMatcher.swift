@@ -24,6 +24,8 @@ import ReplacerCore
 /// alone, so a second pass changes nothing.
 public struct PullThroughCacheMatcher: Matcher {
     public static let id = "pull-through-cache"
+    /// A table lookup in memory: nothing to wait for.
+    public static let runsWithoutWaiting = true
 
     struct Rule: Sendable {
         /// The key as written, for the trace.

@@ -19,6 +19,8 @@ import ReplacerCore
 /// ```
 public struct TagPolicyMatcher: Matcher {
     public static let id = "tag-policy"
+    /// A table lookup in memory: nothing to wait for.
+    public static let runsWithoutWaiting = true
 
     let floatingTags: Set<String>
     let rules: [TagPolicyRule]

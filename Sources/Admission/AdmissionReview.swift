@@ -1,21 +1,27 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 // The parts of `admission.k8s.io/v1` AdmissionReview that the webhook reads and writes. Decoding ignores every
 // field not named here, so the webhook keeps working as Kubernetes adds fields.
 
 /// An AdmissionReview as the API server sends it.
-package struct AdmissionReviewRequest: Decodable, Sendable {
+package struct AdmissionReviewRequest: Decodable, Equatable, Sendable {
     package var apiVersion: String?
     package var kind: String?
     package var request: AdmissionRequest?
 }
 
-package struct AdmissionRequest: Decodable, Sendable {
-    package struct GroupVersionKind: Decodable, Sendable {
+package struct AdmissionRequest: Decodable, Equatable, Sendable {
+    package struct GroupVersionKind: Decodable, Equatable, Sendable {
         package var group: String?
         package var version: String?
         package var kind: String
     }
 
-    package struct GroupVersionResource: Decodable, Sendable {
+    package struct GroupVersionResource: Decodable, Equatable, Sendable {
         package var group: String?
         package var version: String?
         package var resource: String
@@ -35,14 +41,14 @@ package struct AdmissionRequest: Decodable, Sendable {
 
 /// Any object whose pod spec the webhook may rewrite. All fields are optional so one type decodes Pods, the
 /// workload kinds and PodTemplates alike; `PodSpecLocation` says which field holds the pod spec for a kind.
-package struct KubernetesObject: Decodable, Sendable {
+package struct KubernetesObject: Decodable, Equatable, Sendable {
     package var metadata: ObjectMeta?
     package var spec: ObjectSpec?
     /// `PodTemplate.template`.
     package var template: PodTemplateSpec?
 }
 
-package struct ObjectMeta: Decodable, Sendable {
+package struct ObjectMeta: Decodable, Equatable, Sendable {
     package var name: String?
     package var generateName: String?
     package var namespace: String?
@@ -51,7 +57,7 @@ package struct ObjectMeta: Decodable, Sendable {
 }
 
 /// A Pod's spec, or a workload's spec, decoded into the same shape.
-package struct ObjectSpec: Decodable, Sendable {
+package struct ObjectSpec: Decodable, Equatable, Sendable {
     package var containers: [Container]?
     package var initContainers: [Container]?
     package var ephemeralContainers: [Container]?
@@ -61,13 +67,13 @@ package struct ObjectSpec: Decodable, Sendable {
     package var jobTemplate: JobTemplateSpec?
 }
 
-package struct PodTemplateSpec: Decodable, Sendable {
+package struct PodTemplateSpec: Decodable, Equatable, Sendable {
     package var metadata: ObjectMeta?
     package var spec: PodSpec?
 }
 
 /// The container lists of a pod spec.
-package struct PodSpec: Decodable, Sendable {
+package struct PodSpec: Decodable, Equatable, Sendable {
     package var containers: [Container]?
     package var initContainers: [Container]?
     package var ephemeralContainers: [Container]?
@@ -79,28 +85,62 @@ package struct PodSpec: Decodable, Sendable {
     }
 }
 
-package struct JobTemplateSpec: Decodable, Sendable {
+package struct JobTemplateSpec: Decodable, Equatable, Sendable {
     package var spec: JobSpec?
 }
 
-package struct JobSpec: Decodable, Sendable {
+package struct JobSpec: Decodable, Equatable, Sendable {
     package var template: PodTemplateSpec?
 }
 
-package struct Container: Decodable, Sendable {
+package struct Container: Decodable, Equatable, Sendable {
     package var name: String?
     package var image: String?
     package var imagePullPolicy: String?
 }
 
 /// The AdmissionReview the webhook answers with.
-package struct AdmissionReviewResponse: Encodable, Sendable {
+package struct AdmissionReviewResponse: Sendable {
     package var apiVersion: String
     package var kind = "AdmissionReview"
     package var response: AdmissionResponse
+
+    /// The answer as compact JSON, members in a fixed order.
+    package func json() -> Data {
+        var out = JSONOutput(capacity: 192 + (response.patch?.utf8.count ?? 0))
+        out.raw(#"{"apiVersion":"#)
+        out.string(apiVersion)
+        out.raw(#","kind":"#)
+        out.string(kind)
+        out.raw(#","response":{"uid":"#)
+        out.string(response.uid)
+        out.raw(#","allowed":"#)
+        out.bool(response.allowed)
+        if let patchType = response.patchType {
+            out.raw(#","patchType":"#)
+            out.string(patchType)
+        }
+        if let patch = response.patch {
+            out.raw(#","patch":"#)
+            out.string(patch)
+        }
+        if let warnings = response.warnings {
+            out.raw(#","warnings":"#)
+            out.strings(warnings)
+        }
+        if let status = response.status {
+            out.raw(#","status":{"code":"#)
+            out.integer(status.code)
+            out.raw(#","message":"#)
+            out.string(status.message)
+            out.raw("}")
+        }
+        out.raw("}}")
+        return out.data
+    }
 }
 
-package struct AdmissionResponse: Encodable, Sendable {
+package struct AdmissionResponse: Sendable {
     package var uid: String
     package var allowed: Bool
     package var patchType: String?
@@ -109,7 +149,7 @@ package struct AdmissionResponse: Encodable, Sendable {
     package var warnings: [String]?
     package var status: Status?
 
-    package struct Status: Encodable, Sendable {
+    package struct Status: Sendable {
         package var code: Int
         package var message: String
     }

@@ -32,49 +32,48 @@ public struct AdmissionReviewer: Sendable {
     }
 
     /// Reviews one request body against `ruleSet`.
+    ///
+    /// Never fails: a body that is not an AdmissionReview gives `.rejected` (HTTP 400 with a message naming the
+    /// byte or field); everything else gives an answer that admits the pod, patched or not, unless a stage was
+    /// configured to deny.
     public func review(_ body: Data, ruleSet: RuleSet) async -> AdmissionOutcome {
         let review: AdmissionReviewRequest
-        do {
-            review = try JSONDecoder().decode(AdmissionReviewRequest.self, from: body)
+        do throws(JSONReadError) {
+            review = try AdmissionReviewRequest(json: body)
         } catch {
-            return .rejected(status: 400, message: "the body is not an AdmissionReview: \(Self.describe(error))")
+            return .rejected(status: 400, message: "the body is not an AdmissionReview: \(error)")
         }
         guard let request = review.request else {
             return .rejected(status: 400, message: "the AdmissionReview has no \"request\"")
         }
         let apiVersion = review.apiVersion == "admission.k8s.io/v1beta1" ? "admission.k8s.io/v1beta1" : "admission.k8s.io/v1"
-        let (patch, summary) = await rewriteWithinDeadline(request, ruleSet: ruleSet)
+        let (patch, summary): (JSONPatch, AdmissionSummary)
+        if ruleSet.runsWithoutWaiting {
+            // Nothing in these rules can wait, so nothing can outlast the deadline: skip the race and its two
+            // thread hand-offs.
+            var inlineSummary = AdmissionSummary(request: request)
+            patch = await rewrite(request, ruleSet: ruleSet, summary: &inlineSummary)
+            summary = inlineSummary
+        } else {
+            (patch, summary) = await rewriteWithinDeadline(request, ruleSet: ruleSet)
+        }
         return answer(request, apiVersion: apiVersion, patch: patch, summary: summary)
     }
 
     private func answer(_ request: AdmissionRequest, apiVersion: String, patch: JSONPatch, summary: AdmissionSummary)
         -> AdmissionOutcome
     {
-        var summary = summary
-
         var response = AdmissionResponse(uid: request.uid, allowed: true)
         if let denial = summary.denial {
             // A stage the user configured to deny (e.g. a digest stage with onError: deny) refused this pod.
             response.allowed = false
             response.status = .init(code: 403, message: "k8s-image-replacer: \(denial)")
         } else if !patch.isEmpty {
-            do {
-                response.patch = try patch.encoded().base64EncodedString()
-                response.patchType = "JSONPatch"
-            } catch {
-                summary.rewrites = []
-                summary.warnings.append("k8s-image-replacer: could not encode the patch; pod admitted unchanged")
-            }
+            response.patch = patch.encoded().base64EncodedString()
+            response.patchType = "JSONPatch"
         }
         if !summary.warnings.isEmpty { response.warnings = summary.warnings.map(Self.clip) }
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.withoutEscapingSlashes]
-            let data = try encoder.encode(AdmissionReviewResponse(apiVersion: apiVersion, response: response))
-            return .answer(data, summary)
-        } catch {
-            return .rejected(status: 400, message: "cannot encode the answer: \(error)")
-        }
+        return .answer(AdmissionReviewResponse(apiVersion: apiVersion, response: response).json(), summary)
     }
 
     /// Races the rewrite against the deadline; on timeout the pod is admitted unchanged with a warning.
@@ -161,8 +160,9 @@ public struct AdmissionReviewer: Sendable {
         // The annotation keeps the first pass's originals: a reinvocation or a later update must not overwrite
         // them with already-rewritten images.
         if !originals.isEmpty, let metadataPointer = location.metadataPointer,
-            annotations[Self.originalImagesAnnotation] == nil, let json = Self.json(originals)
+            annotations[Self.originalImagesAnnotation] == nil
         {
+            let json = Self.json(originals)
             // JSON Patch `add` needs the parent to exist: a template may have no metadata, a pod no annotations.
             if metadata == nil {
                 patch.add(metadataPointer, .object(["annotations": .object([Self.originalImagesAnnotation: .string(json)])]))
@@ -175,10 +175,10 @@ public struct AdmissionReviewer: Sendable {
         return patch
     }
 
-    private static func json(_ map: [String: String]) -> String? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(map)).map { String(decoding: $0, as: UTF8.self) }
+    private static func json(_ map: [String: String]) -> String {
+        var out = JSONOutput(capacity: 64 * map.count)
+        out.sortedObject(map)
+        return out.text
     }
 
     package static func clip(_ warning: String) -> String {

@@ -7,16 +7,23 @@ import Foundation
 /// An RFC 6902 JSON Patch document, as far as the webhook needs one: `replace` for images and `add` for the
 /// annotation that records the originals.
 package struct JSONPatch: Sendable, Equatable {
-    package struct Operation: Encodable, Sendable, Equatable {
-        package indirect enum Value: Encodable, Sendable, Equatable {
+    package struct Operation: Sendable, Equatable {
+        package indirect enum Value: Sendable, Equatable {
             case string(String)
             case object([String: Value])
 
-            package func encode(to encoder: any Encoder) throws {
-                var container = encoder.singleValueContainer()
+            func write(into out: inout JSONOutput) {
                 switch self {
-                case .string(let text): try container.encode(text)
-                case .object(let map): try container.encode(map)
+                case .string(let text): out.string(text)
+                case .object(let map):
+                    out.raw("{")
+                    for (index, key) in map.keys.sorted().enumerated() {
+                        if index > 0 { out.raw(",") }
+                        out.string(key)
+                        out.raw(":")
+                        map[key]!.write(into: &out)
+                    }
+                    out.raw("}")
                 }
             }
         }
@@ -38,11 +45,22 @@ package struct JSONPatch: Sendable, Equatable {
         operations.append(Operation(op: "add", path: path, value: value))
     }
 
-    /// The patch as JSON bytes.
-    package func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(operations)
+    /// The patch as JSON bytes: `[{"op":…,"path":…,"value":…},…]`.
+    package func encoded() -> Data {
+        var out = JSONOutput(capacity: 96 * operations.count + 2)
+        out.raw("[")
+        for (index, operation) in operations.enumerated() {
+            if index > 0 { out.raw(",") }
+            out.raw(#"{"op":"#)
+            out.string(operation.op)
+            out.raw(#","path":"#)
+            out.string(operation.path)
+            out.raw(#","value":"#)
+            operation.value.write(into: &out)
+            out.raw("}")
+        }
+        out.raw("]")
+        return out.data
     }
 
     /// Escapes one reference token of a JSON Pointer (RFC 6901): `~` becomes `~0` and `/` becomes `~1`, in that

@@ -16,6 +16,12 @@ public protocol Matcher: Sendable {
     /// admission: the pipeline keeps the image this stage was given and records a warning naming the stage.
     func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult
 
+    /// True when `evaluate` never waits (no I/O, locks held across awaits, sleeps or other tasks) and finishes in
+    /// bounded time. The webhook then evaluates rule sets made only of such stages inline, without racing them
+    /// against the admission deadline, which saves a task group and two thread hand-offs per request. Defaults
+    /// to false, which is always safe.
+    static var runsWithoutWaiting: Bool { get }
+
     /// Releases what the matcher holds (connections, caches, threads). Called once when the rule set that owns
     /// the stage is replaced or the process stops, after the last `evaluate` has returned.
     func shutdown() async
@@ -24,6 +30,9 @@ public protocol Matcher: Sendable {
 extension Matcher {
     /// Most matchers hold nothing that needs releasing.
     public func shutdown() async {}
+
+    /// Unless a matcher says otherwise, it may wait.
+    public static var runsWithoutWaiting: Bool { false }
 }
 
 /// What a matcher's initializer gets: its stage's own part of the rule file.

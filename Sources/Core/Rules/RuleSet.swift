@@ -15,12 +15,16 @@ public struct RuleSet: Sendable {
     public let source: String
     /// The `admission:` section.
     public let admission: AdmissionOptions
+    /// True when every stage runs without waiting (see `Matcher.runsWithoutWaiting`) and none verifies its
+    /// output against a registry: evaluating the rules then cannot outlast any deadline worth enforcing.
+    public let runsWithoutWaiting: Bool
 
     public init(stages: [Stage], name: String? = nil, source: String = "<code>", admission: AdmissionOptions = .init()) {
         self.stages = stages
         self.name = name
         self.source = source
         self.admission = admission
+        self.runsWithoutWaiting = stages.allSatisfy(\.runsWithoutWaiting)
     }
 
     /// Shuts every stage's matcher down. Call once, after the last evaluation that uses this rule set.

@@ -20,6 +20,11 @@ public struct Stage: Sendable {
     /// Where the stage starts in the rule file.
     public let location: SourceLocation
 
+    /// True when the matcher runs without waiting and the stage does not verify its output over the network.
+    public var runsWithoutWaiting: Bool {
+        type(of: matcher).runsWithoutWaiting && (verification.verifier == nil || verification.policy == .none)
+    }
+
     public init(
         name: String, matcherID: String, matcher: any Matcher, onMatch: OnMatch = .continue,
         condition: StageCondition = StageCondition(), description: String? = nil,

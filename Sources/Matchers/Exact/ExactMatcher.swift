@@ -14,6 +14,8 @@ import ReplacerCore
 /// ```
 public struct ExactMatcher: Matcher {
     public static let id = "exact"
+    /// A table lookup in memory: nothing to wait for.
+    public static let runsWithoutWaiting = true
 
     struct Target: Sendable {
         /// The replacements exactly as the rule file wrote them, in order of preference; the pod gets the first

@@ -16,6 +16,8 @@ import ReplacerCore
 /// ```
 public struct PrefixMatcher: Matcher {
     public static let id = "prefix"
+    /// A table lookup in memory: nothing to wait for.
+    public static let runsWithoutWaiting = true
 
     struct Target: Sendable {
         /// Mirror prefixes in order of preference.

@@ -16,6 +16,8 @@ import ReplacerCore
 /// ```
 public struct RegexMatcher: Matcher {
     public static let id = "regex"
+    /// PCRE2 runs in memory under its match limit: nothing to wait for, and bounded.
+    public static let runsWithoutWaiting = true
 
     enum MatchOn: String, Sendable { case normalized, written }
 
