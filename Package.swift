@@ -113,6 +113,8 @@ let package = Package(
             dependencies: [
                 "ReplacerCLI", "ReplacerCore", "ReplacerMatchers",
                 "ReplacerPluginPullThroughCache", "ReplacerPluginTagPolicy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/k8s-image-replacer"
         ),

@@ -2,10 +2,10 @@
 # Load test of the webhook's /mutate endpoint on loopback, next to a do-nothing baseline on the same TLS port.
 #
 # Builds the server in release mode (in .build-release, apart from the debug .build), starts it with a development
-# certificate on 127.0.0.1, waits for /readyz, then runs wrk over keep-alive TLS:
+# certificate on 127.0.0.1 and `--benchmark-endpoints`, waits for /readyz, then runs wrk over keep-alive TLS:
 #   1. POST /mutate with a 3-container Pod AdmissionReview (pod-review.json) and the five-stage rules.yaml;
-#   2. GET /healthz, the closest thing to a no-op the server has (no /noop endpoint exists);
-#   3. GET /healthz carrying the same body as 1, so the upload is the same size while the handler ignores it.
+#   2. POST /noop with the same body: same TLS, HTTP and body reading, a fixed answer, no JSON and no engine;
+#   3. POST /mutate again, paced to half of run 1's throughput, for the latency a webhook sees when not saturated.
 # The server's RSS (VmRSS) is sampled at start, every second under load, and after. Only 127.0.0.1 is used, every
 # loop is bounded, and the server this script started is stopped on exit.
 #
@@ -50,7 +50,7 @@ if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$probe_port/healthz"; the
 fi
 
 "$bin" serve --dev --host 127.0.0.1 --port "$port" --probe-port "$probe_port" --dev-cert-dir "$certs" \
-    --rules "$here/rules.yaml" --log-level "$log_level" > "$out/server.out" 2> "$out/server.log" &
+    --rules "$here/rules.yaml" --log-level "$log_level" --benchmark-endpoints > "$out/server.out" 2> "$out/server.log" &
 server=$!
 sampler=""
 stop() {
@@ -92,15 +92,15 @@ sample_rss() {
     done
 }
 
-# run NAME URL SCRIPT [BODY]: a short warm-up, then the measured run.
+# run NAME URL SCRIPT [BODY [DELAY_MS]]: a short warm-up, then the measured run.
 run() {
-    local name="$1" url="$2" script="$3" body="${4:-}"
-    (cd "$here" && WRK_BODY="$body" wrk -t "$threads" -c "$connections" -d 3s -s "$script" "$url" > /dev/null)
+    local name="$1" url="$2" script="$3" body="${4:-}" pause="${5:-}"
+    (cd "$here" && WRK_BODY="$body" WRK_DELAY_MS="$pause" wrk -t "$threads" -c "$connections" -d 3s -s "$script" "$url" > /dev/null)
     : > "$out/$name.rss"
     sample_rss "$out/$name.rss" &
     sampler=$!
-    (cd "$here" && WRK_BODY="$body" wrk -t "$threads" -c "$connections" -d "${duration}s" --latency -s "$script" "$url") \
-        > "$out/$name.wrk"
+    (cd "$here" && WRK_BODY="$body" WRK_DELAY_MS="$pause" wrk -t "$threads" -c "$connections" -d "${duration}s" --latency \
+        -s "$script" "$url") > "$out/$name.wrk"
     kill "$sampler" 2> /dev/null || true
     wait "$sampler" 2> /dev/null || true
     sampler=""
@@ -120,8 +120,12 @@ summary() {
 run mutate "$base/mutate" mutate.lua "$here/pod-review.json"
 sleep 2
 rss_after_mutate="$(rss_kb)"
-run healthz "$base/healthz" get.lua ""
-run healthz-with-body "$base/healthz" get.lua "$here/pod-review.json"
+run noop "$base/noop" mutate.lua "$here/pod-review.json"
+peak="$(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$out/mutate.wrk")"
+# Each connection waits DELAY ms before each request, so the offered rate is at most connections * 1000 / DELAY.
+pause=$(( (connections * 1000 * 2 + peak - 1) / peak ))
+[ "$pause" -ge 1 ] || pause=1
+run mutate-half-peak "$base/mutate" mutate.lua "$here/pod-review.json" "$pause"
 sleep 2
 rss_end="$(rss_kb)"
 
@@ -130,7 +134,10 @@ echo "machine: $(nproc) cores, $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "",
 echo "wrk: $threads threads, $connections connections, ${duration}s, keep-alive TLS to 127.0.0.1 (wrk and the server share the cores)"
 echo "body: $(wc -c < "$here/pod-review.json") bytes; answer: ${#answer} bytes; server log level: $log_level"
 summary mutate
-summary healthz
-summary healthz-with-body
+summary noop
+summary mutate-half-peak
+echo "half-peak pacing: each connection waits ${pause} ms before each request (offered at most $(( connections * 1000 / pause )) req/s)"
+awk -v m="$(awk '/^Requests\/sec:/ { print $2 }' "$out/mutate.wrk")" -v n="$(awk '/^Requests\/sec:/ { print $2 }' "$out/noop.wrk")" \
+    'BEGIN { if (n > 0) printf "mutate / noop throughput: %.1f %%\n", 100 * m / n }'
 echo "server RSS: start ${rss_start} KiB, after /mutate load ${rss_after_mutate} KiB, end ${rss_end} KiB"
 echo "raw output: $out"

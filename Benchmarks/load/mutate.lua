@@ -7,6 +7,15 @@ wrk.body = file:read("*a")
 file:close()
 wrk.headers["Content-Type"] = "application/json"
 
+-- `WRK_DELAY_MS` paces each connection: it waits that long before each request, so C connections offer at most
+-- C * 1000 / WRK_DELAY_MS requests per second. mutate-load.sh uses it to measure latency at half of peak.
+local pause = tonumber(os.getenv("WRK_DELAY_MS") or "")
+if pause and pause > 0 then
+  function delay()
+    return pause
+  end
+end
+
 -- No response() hook: it would make wrk parse every answer and slow the load generator, which shares the two
 -- cores with the server. wrk itself reports "Non-2xx or 3xx responses", and mutate-load.sh checks one answer
 -- with curl before the run.

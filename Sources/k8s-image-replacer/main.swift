@@ -1,6 +1,9 @@
 // The executable is deliberately thin: it only says which matchers this build contains. Adding a compiled-in
 // plugin is one import and one entry in this list (the Swift counterpart of CoreDNS's plugin.cfg); WebAssembly
 // plugins are added at run time with --plugin-dir.
+import Foundation
+import NIOCore
+import NIOPosix
 import ReplacerCLI
 import ReplacerCore
 import ReplacerMatchers
@@ -16,5 +19,16 @@ let enabledMatchers: [any Matcher.Type] = [
     PullThroughCacheMatcher.self,
     TagPolicyMatcher.self,
 ]
+
+// `serve` runs Swift concurrency's jobs on the same NIO event loops that do its network I/O, instead of handing
+// every request between those loops and Dispatch's pool and back (on the load test those hand-offs cost more
+// than the admission work). Nothing on the request path blocks a thread (matchers are async or bounded, see
+// `Matcher.runsWithoutWaiting`), which is what this arrangement needs. It has to be set up before the first task
+// starts, so here rather than in `serve`. K8S_IMAGE_REPLACER_EXECUTOR=dispatch keeps Swift's default pool.
+if CommandLine.arguments.dropFirst().first == "serve",
+    ProcessInfo.processInfo.environment["K8S_IMAGE_REPLACER_EXECUTOR"] != "dispatch"
+{
+    NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+}
 
 await ReplacerCommand.main(matchers: enabledMatchers)
