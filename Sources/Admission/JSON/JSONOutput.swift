@@ -21,6 +21,11 @@ package struct JSONOutput {
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    /// Appends `text`'s UTF-8 as it is, unquoted (for text formats built with the same buffer).
+    package mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
     /// Appends `text` as a quoted JSON string.
     package mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))

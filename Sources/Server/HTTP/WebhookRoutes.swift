@@ -130,9 +130,12 @@ struct WebhookRoutes: Sendable {
     }
 
     static func error(status: Int, _ message: String) -> Response {
-        let body = "{\"error\":\(JSONLogHandler.quote(message))}\n"
+        var body = JSONOutput(capacity: 64 + message.utf8.count)
+        body.raw(#"{"error":"#)
+        body.string(message)
+        body.raw("}\n")
         return Response(
             status: .init(code: status), headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.bytes)))
     }
 }

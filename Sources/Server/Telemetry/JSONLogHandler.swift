@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ReplacerAdmission
 
 /// A swift-log handler that writes one JSON object per line to standard error, for log pipelines that parse JSON
 /// (`--log-format json`). Bootstrapped once in `main`; libraries only ever see a `Logger`.
@@ -20,46 +21,53 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        FileHandle.standardError.write(line(for: event, at: LogTimestamp.now()))
+    }
+
+    /// One log line: a JSON object with `ts`, `level`, `logger`, `msg`, then the metadata in key order.
+    func line(for event: LogEvent, at timestamp: String) -> Data {
         var fields = metadata
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
         if let extra = event.metadata { fields.merge(extra) { _, new in new } }
-        var line = "{\"ts\":\(Self.quote(Self.timestamp())),\"level\":\(Self.quote(event.level.rawValue))"
-        line += ",\"logger\":\(Self.quote(label)),\"msg\":\(Self.quote(event.message.description))"
-        for key in fields.keys.sorted() { line += ",\(Self.quote(key)):\(Self.json(fields[key]!))" }
-        line += "}\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        var line = JSONOutput(capacity: 256)
+        line.raw(#"{"ts":"#)
+        line.string(timestamp)
+        line.raw(#","level":"#)
+        line.string(event.level.rawValue)
+        line.raw(#","logger":"#)
+        line.string(label)
+        line.raw(#","msg":"#)
+        line.string(event.message.description)
+        for key in fields.keys.sorted() {
+            line.raw(",")
+            line.string(key)
+            line.raw(":")
+            Self.write(fields[key]!, to: &line)
+        }
+        line.raw("}\n")
+        return line.data
     }
 
-    static func json(_ value: Logger.Metadata.Value) -> String {
+    static func write(_ value: Logger.Metadata.Value, to line: inout JSONOutput) {
         switch value {
-        case .string(let text): return quote(text)
-        case .stringConvertible(let convertible): return quote(convertible.description)
-        case .array(let items): return "[" + items.map(json).joined(separator: ",") + "]"
-        case .dictionary(let map):
-            return "{" + map.keys.sorted().map { quote($0) + ":" + json(map[$0]!) }.joined(separator: ",") + "}"
-        }
-    }
-
-    /// JSON string escaping per RFC 8259: quotes, backslashes and control characters.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+        case .string(let text): line.string(text)
+        case .stringConvertible(let convertible): line.string(convertible.description)
+        case .array(let items):
+            line.raw("[")
+            for (index, item) in items.enumerated() {
+                if index > 0 { line.raw(",") }
+                write(item, to: &line)
             }
+            line.raw("]")
+        case .dictionary(let map):
+            line.raw("{")
+            for (index, key) in map.keys.sorted().enumerated() {
+                if index > 0 { line.raw(",") }
+                line.string(key)
+                line.raw(":")
+                write(map[key]!, to: &line)
+            }
+            line.raw("}")
         }
-        return out + "\""
-    }
-
-    static func timestamp() -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())
     }
 }
