@@ -140,6 +140,24 @@ import Testing
         }
     }
 
+    /// The string scanner skips eight plain bytes at a time: put each kind of special byte at every offset
+    /// around those eight-byte steps and check it is still seen.
+    @Test func specialBytesAreFoundAtEveryOffset() throws {
+        for offset in 0..<20 {
+            let before = String(repeating: "a", count: offset)
+            let after = String(repeating: "b", count: 19 - offset)
+            for (written, meant) in [(#"\""#, "\""), (#"\\"#, "\\"), (#"\n"#, "\n"), ("é", "é"), ("😀", "😀"), ("~", "~")] {
+                let review = try AdmissionReviewRequest(json: Data(#"{"request":{"uid":"\#(before)\#(written)\#(after)"}}"#.utf8))
+                #expect(review.request?.uid == before + meant + after, "offset \(offset), \(written)")
+            }
+            #expect(error("{\"request\":{\"uid\":\"\(before)\u{1}\(after)\"}}") != nil, "control byte at \(offset)")
+            #expect(error(#"{"request":{"uid":"\#(before)"#) != nil, "unterminated at \(offset)")
+            var invalid = Array(#"{"request":{"uid":""#.utf8) + Array(before.utf8)
+            invalid += [0xFF] + Array(after.utf8) + Array(#""}}"#.utf8)
+            #expect(throws: JSONReadError.self) { try AdmissionReviewRequest(json: Data(invalid)) }
+        }
+    }
+
     @Test func loneSurrogatesAreRejected() {
         #expect(error(#"{"request":{"uid":"\ud83d"}}"#) != nil)
         #expect(error(#"{"request":{"uid":"\ude00x"}}"#) != nil)

@@ -280,6 +280,15 @@ package struct JSONCursor {
         var escaped = false
         var high: UInt8 = 0
         while index < bytes.count {
+            // Eight bytes at a time while none of them is a quote, a backslash, a control character or non-ASCII
+            // (most of a pod's JSON is long plain strings); any of those is handled one byte at a time below.
+            if index + 8 <= bytes.count {
+                let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                if !Self.needsAttention(word) {
+                    index += 8
+                    continue
+                }
+            }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 position = index + 1
@@ -384,6 +393,21 @@ package struct JSONCursor {
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether any byte of `word` is `"`, `\\`, below 0x20 or at least 0x80 (the classic "has a zero byte"
+    /// bit trick, applied to the word XORed with each byte of interest).
+    @inline(__always)
+    private static func needsAttention(_ word: UInt64) -> Bool {
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let zeroInQuote = (quote &- ones) & ~quote
+        let zeroInBackslash = (backslash &- ones) & ~backslash
+        let belowSpace = word &- (ones &* 0x20)
+        return ((zeroInQuote | zeroInBackslash | belowSpace | word) & highs) != 0
+    }
 
     private static func hexValue(_ byte: UInt8) -> UInt32? {
         switch byte {

@@ -30,9 +30,11 @@ public struct TextLogHandler: LogHandler {
 
     /// One log line, ending in a newline.
     func line(for event: LogEvent, at timestamp: String) -> Data {
-        var fields = metadata
-        if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
-        if let extra = event.metadata { fields.merge(extra) { _, new in new } }
+        var fields = event.metadata ?? [:]
+        // Merging is skipped in the usual case (no handler metadata, no provider): one dictionary fewer per line.
+        // Precedence: the event's own metadata, then the provider's, then the handler's.
+        if let provided = metadataProvider?.get() { fields.merge(provided) { explicit, _ in explicit } }
+        if !metadata.isEmpty { fields.merge(metadata) { explicit, _ in explicit } }
         var line = JSONOutput(capacity: 256)
         line.append(timestamp)
         line.raw(" ")
