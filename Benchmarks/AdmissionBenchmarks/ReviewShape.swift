@@ -4,8 +4,9 @@
     import Foundation
 #endif
 
-// Decodable and Encodable mirrors of the AdmissionReview fields the reviewer reads and writes. They exist only to
-// time JSON work apart from the engine: the reviewer's own types are internal to ReplacerServer.
+// Decodable and Encodable mirrors of the AdmissionReview fields the reviewer reads and writes, timed through
+// JSONDecoder/JSONEncoder: what the reviewer's JSON work cost before it got its own reader and writer
+// (ReplacerAdmission's JSONCursor and JSONOutput, package-internal), kept as the reference point.
 
 struct ReviewShape: Decodable {
     struct Request: Decodable {
