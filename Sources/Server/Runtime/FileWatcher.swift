@@ -31,9 +31,18 @@ struct FileWatcher: Service {
             } catch {
                 return
             }
-            if let rulesPath, let contents = Self.read(rulesPath), contents != seenRules {
-                seenRules = contents
-                await reloadRules(from: rulesPath)
+            if let rulesPath {
+                let contents = Self.read(rulesPath)
+                if let contents, contents != seenRules {
+                    seenRules = contents
+                    await reloadRules(from: rulesPath)
+                } else if contents == nil && seenRules != nil {
+                    // Deleted (or unreadable): nothing to load, the last good rules stay. Counted once, so an
+                    // alert can fire; the file coming back, even unchanged, is loaded again.
+                    seenRules = nil
+                    metrics.reload("rules", result: "failure")
+                    logger.error("rule file missing; the previous rules stay in force", metadata: ["file": "\(rulesPath)"])
+                }
             }
             if let certificates {
                 let certificate = Self.read(certificates.certificatePath).map { [$0] } ?? []
