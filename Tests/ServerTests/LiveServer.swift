@@ -29,7 +29,7 @@ final class LiveServer: @unchecked Sendable {
 
     init(
         rules yaml: String = serverRules, clientCA: DevelopmentCertificates? = nil, maxBodyBytes: Int = 1 << 20,
-        verifierFactory: ImageVerifierFactory? = nil
+        verifierFactory: ImageVerifierFactory? = nil, configure: (inout WebhookServer.Configuration) -> Void = { _ in }
     ) async throws {
         _ = testPrometheus
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("replacer-server-\(UUID().uuidString)")
@@ -57,6 +57,7 @@ final class LiveServer: @unchecked Sendable {
         configuration.clientCAPath = clientCAPath
         configuration.maxBodyBytes = maxBodyBytes
         configuration.reloadInterval = .milliseconds(50)
+        configure(&configuration)
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical
         let server = WebhookServer(configuration: configuration, rules: rules, loader: loader, prometheus: testPrometheus, logger: logger)
