@@ -128,9 +128,11 @@ public struct WebhookServer: Sendable {
 
         let group = ServiceGroup(
             configuration: .init(
+                // Shut down in reverse order: the TLS listener first, so that new connections are refused at
+                // once while in-flight reviews finish; probes last, so the kubelet sees the pod alive until then.
                 services: [
-                    .init(service: tlsApp), .init(service: probeApp),
-                    .init(service: watcher, successTerminationBehavior: .ignore),
+                    .init(service: probeApp), .init(service: watcher, successTerminationBehavior: .ignore),
+                    .init(service: tlsApp),
                 ],
                 gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
                 logger: logger))

@@ -27,7 +27,8 @@ struct FileWatcher: Service {
         var seenKeys = certificates.flatMap { Self.read($0.keyPath) }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await Task.sleep(for: interval)
+                // Graceful shutdown ends the wait at once rather than after up to one interval.
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             } catch {
                 return
             }
