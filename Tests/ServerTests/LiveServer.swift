@@ -10,7 +10,15 @@ import ReplacerCore
 import ReplacerServer
 
 /// Prometheus is bootstrapped once for the whole test process, as `main` does once for the real one.
+///
+/// All test targets share one process, and `MetricsSystem.bootstrap` traps the second time; RegistryTests needs
+/// the same registry, so whichever module comes first bootstraps, under a lock both modules take (a lock file:
+/// the modules share no code), and the other finds it.
 let testPrometheus: PrometheusCollectorRegistry = {
+    let lock = open(FileManager.default.temporaryDirectory.appendingPathComponent("k8s-image-replacer-tests-metrics.lock").path, O_CREAT | O_RDWR, 0o600)
+    flock(lock, LOCK_EX)
+    defer { flock(lock, LOCK_UN); close(lock) }
+    if let factory = MetricsSystem.factory as? PrometheusMetricsFactory { return factory.registry }
     let registry = PrometheusCollectorRegistry()
     MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
     return registry
