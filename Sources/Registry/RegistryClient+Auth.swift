@@ -63,7 +63,7 @@ extension RegistryClient {
         if let credential { request.headers.add(name: "Authorization", value: credential.basicAuthorization) }
         do {
             let response = try await http.execute(request, deadline: deadline)
-            let body = try await response.body.collect(upTo: 1 << 20)
+            let body = try await Self.beforeDeadline(deadline) { try await response.body.collect(upTo: 1 << 20) }
             switch response.status.code {
             case 200: break
             case 401, 403: throw RegistryError(.unauthorized, subject: subject)

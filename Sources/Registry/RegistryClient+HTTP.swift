@@ -32,16 +32,40 @@ extension RegistryClient {
             var answer = Answer(
                 status: response.status, digest: response.headers.first(name: "Docker-Content-Digest"),
                 challenge: response.headers.first(name: "WWW-Authenticate").flatMap(AuthChallenge.init(header:)))
-            if readBody {
-                let buffer = try await response.body.collect(upTo: configuration.maxManifestBytes)
-                answer.body = Data(buffer.readableBytesView)
-            } else {
+            let limit = configuration.maxManifestBytes
+            answer.body = try await Self.beforeDeadline(deadline) {
+                if readBody {
+                    return Data(try await response.body.collect(upTo: limit).readableBytesView)
+                }
                 // Drain so the connection can be reused; HEAD answers have no body.
                 for try await _ in response.body {}
+                return nil
             }
             return answer
         } catch {
             throw Self.classify(error, subject: subject)
+        }
+    }
+
+    /// `body`'s result, or `HTTPClientError.deadlineExceeded` at `deadline`.
+    ///
+    /// AsyncHTTPClient's deadline covers the request up to the response head only: a registry that sends its
+    /// headers at once and then the manifest a byte at a time would otherwise hold the lookup, and every admission
+    /// sharing it through the cache, for as long as it likes.
+    static func beforeDeadline<T: Sendable>(
+        _ deadline: NIODeadline, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                let remaining = (deadline - .now()).nanoseconds
+                if remaining > 0 { try await Task.sleep(nanoseconds: UInt64(remaining)) }
+                return nil
+            }
+            defer { group.cancelAll() }
+            // The first task to finish decides; `nil` comes only from the timer (T itself may be optional).
+            guard let first = try await group.next(), let value = first else { throw HTTPClientError.deadlineExceeded }
+            return value
         }
     }
 

@@ -32,6 +32,11 @@ public struct WebhookServer: Sendable {
         public var reloadInterval: Duration = .seconds(2)
         /// Idle keep-alive connections are closed after this long.
         public var idleTimeout: Duration = .seconds(60)
+        /// A connection whose TLS handshake has not completed this long after it was accepted is closed.
+        public var handshakeTimeout: Duration = .seconds(10)
+        /// A request whose body has not fully arrived this long after its head is dropped (connection or HTTP/2
+        /// stream closed). The API server sends a review at once and gives up after at most 30 s.
+        public var requestReadTimeout: Duration = .seconds(10)
         /// Adds `POST /noop` on the TLS port, which reads the body and answers a fixed AdmissionReview: the
         /// baseline the load benchmark compares `/mutate` against (same TLS, HTTP and body cost, no work).
         public var benchmarkEndpoints = false
@@ -87,12 +92,20 @@ public struct WebhookServer: Sendable {
             let bound = ports.withLockedValue { $0 }
             if bound.tls != 0 && bound.probe != 0 { await onReady(BoundPorts(tls: bound.tls, probe: bound.probe)) }
         }
-        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(configuration.idleTimeout.components.seconds))
+        let readTimeout = configuration.requestReadTimeout
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestReadDeadline(timeout: readTimeout)],
+            idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds))
+        let (idleTimeout, handshakeTimeout) = (configuration.idleTimeout, configuration.handshakeTimeout)
         let tlsApp = Application(
             router: mainRouter,
-            server: try .http2Upgrade(
-                tlsConfiguration: tlsConfiguration,
-                configuration: .init(idleTimeout: configuration.idleTimeout, streamConfiguration: http1)),
+            server: HTTPServerBuilder { responder in
+                HandshakeDeadlineChannel(
+                    upgrade: try HTTP2UpgradeChannel(
+                        tlsConfiguration: tlsConfiguration,
+                        configuration: .init(idleTimeout: idleTimeout, streamConfiguration: http1), responder: responder),
+                    timeout: handshakeTimeout)
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 tlsServing.withLockedValue { $0 = true }
@@ -115,9 +128,11 @@ public struct WebhookServer: Sendable {
 
         let group = ServiceGroup(
             configuration: .init(
+                // Shut down in reverse order: the TLS listener first, so that new connections are refused at
+                // once while in-flight reviews finish; probes last, so the kubelet sees the pod alive until then.
                 services: [
-                    .init(service: tlsApp), .init(service: probeApp),
-                    .init(service: watcher, successTerminationBehavior: .ignore),
+                    .init(service: probeApp), .init(service: watcher, successTerminationBehavior: .ignore),
+                    .init(service: tlsApp),
                 ],
                 gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
                 logger: logger))

@@ -10,7 +10,15 @@ import ReplacerCore
 import ReplacerServer
 
 /// Prometheus is bootstrapped once for the whole test process, as `main` does once for the real one.
+///
+/// All test targets share one process, and `MetricsSystem.bootstrap` traps the second time; RegistryTests needs
+/// the same registry, so whichever module comes first bootstraps, under a lock both modules take (a lock file:
+/// the modules share no code), and the other finds it.
 let testPrometheus: PrometheusCollectorRegistry = {
+    let lock = open(FileManager.default.temporaryDirectory.appendingPathComponent("k8s-image-replacer-tests-metrics.lock").path, O_CREAT | O_RDWR, 0o600)
+    flock(lock, LOCK_EX)
+    defer { flock(lock, LOCK_UN); close(lock) }
+    if let factory = MetricsSystem.factory as? PrometheusMetricsFactory { return factory.registry }
     let registry = PrometheusCollectorRegistry()
     MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
     return registry
@@ -29,7 +37,7 @@ final class LiveServer: @unchecked Sendable {
 
     init(
         rules yaml: String = serverRules, clientCA: DevelopmentCertificates? = nil, maxBodyBytes: Int = 1 << 20,
-        verifierFactory: ImageVerifierFactory? = nil
+        verifierFactory: ImageVerifierFactory? = nil, configure: (inout WebhookServer.Configuration) -> Void = { _ in }
     ) async throws {
         _ = testPrometheus
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("replacer-server-\(UUID().uuidString)")
@@ -57,6 +65,7 @@ final class LiveServer: @unchecked Sendable {
         configuration.clientCAPath = clientCAPath
         configuration.maxBodyBytes = maxBodyBytes
         configuration.reloadInterval = .milliseconds(50)
+        configure(&configuration)
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical
         let server = WebhookServer(configuration: configuration, rules: rules, loader: loader, prometheus: testPrometheus, logger: logger)

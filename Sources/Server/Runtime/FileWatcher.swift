@@ -27,13 +27,23 @@ struct FileWatcher: Service {
         var seenKeys = certificates.flatMap { Self.read($0.keyPath) }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await Task.sleep(for: interval)
+                // Graceful shutdown ends the wait at once rather than after up to one interval.
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             } catch {
                 return
             }
-            if let rulesPath, let contents = Self.read(rulesPath), contents != seenRules {
-                seenRules = contents
-                await reloadRules(from: rulesPath)
+            if let rulesPath {
+                let contents = Self.read(rulesPath)
+                if let contents, contents != seenRules {
+                    seenRules = contents
+                    await reloadRules(from: rulesPath)
+                } else if contents == nil && seenRules != nil {
+                    // Deleted (or unreadable): nothing to load, the last good rules stay. Counted once, so an
+                    // alert can fire; the file coming back, even unchanged, is loaded again.
+                    seenRules = nil
+                    metrics.reload("rules", result: "failure")
+                    logger.error("rule file missing; the previous rules stay in force", metadata: ["file": "\(rulesPath)"])
+                }
             }
             if let certificates {
                 let certificate = Self.read(certificates.certificatePath).map { [$0] } ?? []
