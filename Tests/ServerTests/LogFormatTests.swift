@@ -64,8 +64,9 @@ import Testing
     }
 
     @Test func agreesWithFoundation() {
-        let now = Date()
-        let ms = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
+        // Half a second past the current second: exact in binary floating point, so Foundation's formatter
+        // (which truncates the Double) and the integer formatting must agree to the millisecond.
+        let ms = Int64(Date().timeIntervalSince1970.rounded(.down)) * 1000 + 500
         let reference = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(
             Date(timeIntervalSince1970: Double(ms) / 1000))
         #expect(LogTimestamp.format(millisecondsSinceEpoch: ms) == reference)
