@@ -60,11 +60,20 @@ import ReplacerCore
         #expect(await pipeline.run("registry7.example.com/team/app:1").image == "mirror.corp/r7:1")
     }
 
+    @Test func aMirrorBesideAKeyIsNotUnderIt() async throws {
+        // Whole components: mirror.corp/teamx is not under mirror.corp/team.
+        let pipeline = try await loadStage(
+            "prefix", "    rules:\n      quay.io: mirror.corp/teamx\n      mirror.corp/team: other.corp\n")
+        #expect(await pipeline.run("quay.io/app:1").image == "mirror.corp/teamx/app:1")
+    }
+
     static let errors: [(String, String)] = [
         ("    rules:\n      gcr: mirror.corp/gcr\n", "does not start with a registry host"),
         ("    rules:\n      docker.io: mirror\n", "mirror \"mirror\" does not start with a registry host"),
         ("    rules:\n      docker.io: docker.io/mirror\n", "is itself matched by the key"),
         ("    rules:\n      quay.io: mirror.corp/q\n      mirror.corp: other.corp\n", "is itself matched by the key"),
+        ("    rules:\n      quay.io: mirror.corp/team/q/x\n      mirror.corp/team: other.corp\n", "key \"mirror.corp/team\""),
+        ("    rules:\n      ghcr.io: index.docker.io/hub\n      docker.io/hub: a.corp\n", "is itself matched by the key"),
         ("    rules:\n      docker.io: a.corp\n      index.docker.io: b.corp\n", "same prefix as the key at line 8"),
         ("    rules:\n      docker.io/Library: a.corp\n", "invalid repository path"),
         ("    rules:\n      \"docker.io/library/nginx:1.25\": a.corp\n", "tag or digest"),

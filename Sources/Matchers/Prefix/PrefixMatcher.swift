@@ -58,9 +58,10 @@ public struct PrefixMatcher: Matcher {
             table[Substring(key.description)] = Target(prefixes: prefixes, rule: entry.key)
         }
         // If a mirror lies under one of the stage's own keys, a reinvoked webhook would rewrite its own output
-        // again (docker.io → docker.io/mirror → docker.io/mirror/mirror). Refuse that at load.
+        // again (docker.io → docker.io/mirror → docker.io/mirror/mirror). Refuse that at load. Probing the keys
+        // for each prefix above the mirror keeps this linear in the number of rules.
         for (_, target, node) in parsed {
-            if let (other, _, _) = parsed.first(where: { target.isWithin($0.key) }) {
+            if let other = target.selfAndAncestors.first(where: { lines[$0] != nil }) {
                 throw node.error(
                     "mirror \"\(target)\" is itself matched by the key \"\(other)\", so a second pass would rewrite it again",
                     hint: "choose a mirror path outside the mirrored prefix, or use a later stage")

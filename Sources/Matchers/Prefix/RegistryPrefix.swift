@@ -38,11 +38,17 @@ struct RegistryPrefix: Hashable, Sendable, CustomStringConvertible {
         self.path = String(path)
     }
 
-    /// Whether `self` is `other` or lies below it, whole components only.
-    func isWithin(_ other: RegistryPrefix) -> Bool {
-        guard host == other.host else { return false }
-        if other.path.isEmpty { return true }
-        return path == other.path || path.hasPrefix(other.path + "/")
+    /// `self`, then each prefix above it up to the bare host: every prefix `self` lies within.
+    var selfAndAncestors: [RegistryPrefix] {
+        var result = [self]
+        var path = Substring(self.path)
+        while !path.isEmpty {
+            path = path.lastIndex(of: "/").map { path[..<$0] } ?? ""
+            var ancestor = self
+            ancestor.path = String(path)
+            result.append(ancestor)
+        }
+        return result
     }
 }
 
