@@ -45,17 +45,20 @@ public struct AuthChallenge: Sendable, Hashable {
                     bytes.removeFirst()
                 }
             }
-            guard !name.isEmpty, !name.contains(" ") else { break }
+            // By byte, like the rest of the parser: " \u{301}" is one Character but still a space in a header.
+            guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: " ")) else { break }
             parameters[name] = String(decoding: value, as: UTF8.self).trimmingSpaces()
         }
     }
 }
 
 extension String {
+    /// Drops leading and trailing spaces and tabs, by byte: a space followed by a combining mark is one `Character`,
+    /// which a `Character` comparison would not trim.
     func trimmingSpaces() -> String {
-        var slice = Substring(self)
-        while slice.first == " " || slice.first == "\t" { slice.removeFirst() }
-        while slice.last == " " || slice.last == "\t" { slice.removeLast() }
-        return String(slice)
+        var bytes = Substring(self).utf8[...]
+        while let byte = bytes.first, byte == 0x20 || byte == 0x09 { bytes.removeFirst() }
+        while let byte = bytes.last, byte == 0x20 || byte == 0x09 { bytes.removeLast() }
+        return String(Substring(bytes))
     }
 }

@@ -1,0 +1,66 @@
+// Fuzz target: the regex replacement template parser, with the PCRE2 pattern it is parsed against.
+//
+// Input: three lines, `pattern \n template \n subject` (the subject may span further lines); a missing line is "".
+//
+// Properties:
+// - compiling the pattern and parsing the template never trap; a template error points at a `$` of the template;
+// - the parser agrees with a straightforward reading of the documented syntax (`TemplateOracle`): the same
+//   templates are accepted, errors are reported at the same `$`, and a match expands to the same text;
+// - every expansion starts with `literalPrefix`, and a template without references always expands to it.
+import FuzzSupport
+import ReplacerMatchers
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTemplate(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let parts = FuzzInput(data, count).text.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
+    let patternText = String(parts[0])
+    let templateText = parts.count > 1 ? String(parts[1]) : ""
+    let subject = parts.count > 2 ? String(parts[2]) : ""
+
+    guard let pattern = try? PCRE2Pattern(patternText) else { return 0 }
+    let oracle = TemplateOracle(templateText, captureCount: pattern.captureCount, names: Set(pattern.groupNames.keys))
+
+    let template: ReplacementTemplate
+    do {
+        template = try ReplacementTemplate(templateText, for: pattern)
+    } catch {
+        let bytes = Array(templateText.utf8)
+        require(
+            bytes.indices.contains(error.offset) && bytes[error.offset] == UInt8(ascii: "$"),
+            "error offset \(error.offset) is not at a \"$\" of \(shown(templateText))")
+        require(error.template == templateText && !error.description.isEmpty, "malformed error for \(shown(templateText))")
+        require(
+            oracle.failureOffset == error.offset,
+            "\(shown(templateText)) against \(shown(patternText)): parser fails at \(error.offset) (\(error.code)), "
+                + "the documented syntax says \(oracle.failureOffset.map(String.init) ?? "valid")")
+        return 0
+    }
+    require(
+        oracle.failureOffset == nil,
+        "parser accepts \(shown(templateText)) against \(shown(patternText)); the syntax says it fails at "
+            + "\(oracle.failureOffset ?? -1)")
+    require(template.template == templateText, "the template text was not kept")
+    if template.isLiteral {
+        require(
+            template.expandingEveryGroup(as: "<g>") == template.literalPrefix,
+            "literal template \(shown(templateText)) expands to more than its literal prefix")
+    }
+
+    let match: PCRE2Match?
+    do {
+        match = try pattern.firstMatch(in: subject)
+    } catch {
+        return 0  // a match limit: the regex matcher reports it, there is nothing to expand
+    }
+    guard let match else { return 0 }
+    let expanded = template.expand(match, subject: subject)
+    require(
+        expanded.hasPrefix(template.literalPrefix),
+        "expansion \(shown(expanded)) lacks the literal prefix \(shown(template.literalPrefix))")
+    let expected = oracle.expand(match)
+    require(
+        expanded == expected,
+        "\(shown(templateText)) on \(shown(subject)) with \(shown(patternText)) expands to \(shown(expanded)), "
+            + "expected \(shown(expected ?? "<error>"))")
+    return 0
+}
