@@ -83,6 +83,7 @@ function init(args)
     failures[i] = 0
   end
   first_failure = ""
+  statuses = {}
 end
 
 function request()
@@ -94,6 +95,7 @@ end
 function response(status, headers, body)
   local kind = kinds[current]
   counts[current] = counts[current] + 1
+  statuses[status] = (statuses[status] or 0) + 1
   if status ~= kind[4] or not string.find(body, kind[5], 1, true) then
     failures[current] = failures[current] + 1
     if first_failure == "" then
@@ -115,6 +117,13 @@ function done(summary, latency, requests_)
     failed = failed + f
     lines[#lines + 1] = string.format("%s=%d/%d", kind[1], n - f, n)
   end
+  local by_status = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do by_status[status] = (by_status[status] or 0) + n end
+  end
+  local status_lines = {}
+  for status, n in pairs(by_status) do status_lines[#status_lines + 1] = string.format("%d=%d", status, n) end
+  table.sort(status_lines)
   local example = ""
   for _, thread in ipairs(threads) do
     local text = thread:get("first_failure")
@@ -124,5 +133,6 @@ function done(summary, latency, requests_)
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     latency:percentile(50), latency:percentile(99), latency.max))
   io.write("SOAK answers " .. table.concat(lines, " ") .. "\n")
+  io.write("SOAK statuses " .. table.concat(status_lines, " ") .. "\n")
   if example ~= "" then io.write("SOAK first failure: " .. example .. "\n") end
 end

@@ -107,7 +107,9 @@ while [ "$elapsed" -lt "$duration" ]; do
 done
 rss_end="$(rss_kb)"
 
-echo "answers in the last slice: $(sed -n 's/^SOAK answers //p' "$out/slice-$index.wrk")"
+echo "answers in the last slice, right/all by kind: $(sed -n 's/^SOAK answers //p' "$out/slice-$index.wrk")"
+echo "HTTP status of every answer: $(cat "$out"/slice-*.wrk | sed -n 's/^SOAK statuses //p' | tr ' ' '\n' |
+    awk -F= '{ n[$1] += $2 } END { for (s in n) printf "%s=%d ", s, n[s] }')"
 echo "requests: $total; wrong answers: $failed; socket errors: $errors"
 awk -v b="$rss_boot" -v s="$rss_start" -v e="$rss_end" 'BEGIN {
     printf "server RSS: %d KiB after start, %d KiB after warm-up, %d KiB at the end (%+.1f%% since warm-up)\n",
