@@ -18,12 +18,14 @@ final class RawClient: @unchecked Sendable {
     init(port: Int, trusting caPEM: String? = nil) async throws {
         let received = NIOLockedValueBox<[UInt8]>([])
         self.received = received
-        var sslContext: NIOSSLContext?
+        let sslContext: NIOSSLContext?
         if let caPEM {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
             tls.applicationProtocols = ["http/1.1"]
             sslContext = try NIOSSLContext(configuration: tls)
+        } else {
+            sslContext = nil
         }
         let handshake = NIOLockedValueBox<EventLoopPromise<Void>?>(nil)
         channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
