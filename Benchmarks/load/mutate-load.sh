@@ -10,7 +10,7 @@
 # loop is bounded, and the server this script started is stopped on exit.
 #
 # Usage: Benchmarks/load/mutate-load.sh            (from anywhere in the repository)
-# Environment: DURATION=20 CONNECTIONS=32 THREADS=2 PORT=18443 PROBE_PORT=18080 LOG_LEVEL=info NO_BUILD=1
+# Environment: DURATION=20 CONNECTIONS=32 THREADS=2 PORT=18443 PROBE_PORT=18080 LOG_LEVEL=info NO_BUILD=1 BIN=path
 #              OUT=/tmp/mutate-load (raw wrk and server output)
 # wrk and the server share the machine's cores: on a 2-core machine the figures are for both together.
 set -euo pipefail
@@ -24,8 +24,7 @@ port="${PORT:-18443}"
 probe_port="${PROBE_PORT:-18080}"
 log_level="${LOG_LEVEL:-info}"
 out="${OUT:-${TMPDIR:-/tmp}/mutate-load}"
-certs="$out/certs"
-mkdir -p "$out" "$certs"
+mkdir -p "$out"
 
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo=sudo
@@ -36,46 +35,13 @@ if ! command -v wrk > /dev/null; then
 fi
 command -v curl > /dev/null || { echo "curl is needed" >&2; exit 1; }
 
-scratch="$root/.build-release"
-if [ -z "${NO_BUILD:-}" ]; then
-    echo "building the server (release, --scratch-path $scratch)" >&2
-    (cd "$root" && swift build -c release --scratch-path "$scratch" --product k8s-image-replacer >&2)
-fi
-bin="$(cd "$root" && swift build -c release --scratch-path "$scratch" --show-bin-path)/k8s-image-replacer"
-[ -x "$bin" ] || { echo "no server binary at $bin; run without NO_BUILD" >&2; exit 1; }
-
-if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$probe_port/healthz"; then
-    echo "port $probe_port is already serving; set PROBE_PORT/PORT to free ports" >&2
-    exit 1
-fi
-
-"$bin" serve --dev --host 127.0.0.1 --port "$port" --probe-port "$probe_port" --dev-cert-dir "$certs" \
-    --rules "$here/rules.yaml" --log-level "$log_level" --benchmark-endpoints > "$out/server.out" 2> "$out/server.log" &
-server=$!
+. "$here/server.sh"
+bin="$(server_binary)"
 sampler=""
-stop() {
-    [ -n "$sampler" ] && kill "$sampler" 2> /dev/null || true
-    if kill -0 "$server" 2> /dev/null; then
-        kill -TERM "$server" 2> /dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$server" 2> /dev/null || break; sleep 0.1; done
-        kill -0 "$server" 2> /dev/null && kill -KILL "$server" 2> /dev/null || true
-    fi
-    wait "$server" 2> /dev/null || true
-}
-trap stop EXIT
-
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$server/status"; }
-
-ready=""
-for _ in $(seq 1 600); do # at most 60 s
-    kill -0 "$server" 2> /dev/null || { echo "the server exited; see $out/server.log" >&2; cat "$out/server.log" >&2; exit 1; }
-    if curl -fsS --max-time 1 "http://127.0.0.1:$probe_port/readyz" > /dev/null 2>&1; then ready=1; break; fi
-    sleep 0.1
-done
-[ -n "$ready" ] || { echo "the server did not become ready within 60 s" >&2; exit 1; }
+start_server "$bin" --benchmark-endpoints
 rss_start="$(rss_kb)"
 
-ca="$certs/ca.crt"
+ca="$out/certs/ca.crt"
 base="https://127.0.0.1:$port"
 answer="$(curl -fsS --cacert "$ca" --max-time 5 -H 'Content-Type: application/json' \
     --data-binary @"$here/pod-review.json" "$base/mutate")"

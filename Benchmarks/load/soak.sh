@@ -25,48 +25,14 @@ port="${PORT:-18543}"
 probe_port="${PROBE_PORT:-18180}"
 log_level="${LOG_LEVEL:-warning}"
 out="${OUT:-${TMPDIR:-/tmp}/soak}"
-certs="$out/certs"
-mkdir -p "$out" "$certs"
+mkdir -p "$out"
 
 command -v wrk > /dev/null || { echo "wrk is needed (Debian package wrk)" >&2; exit 1; }
 command -v curl > /dev/null || { echo "curl is needed" >&2; exit 1; }
 
-bin="${BIN:-}"
-if [ -z "$bin" ]; then
-    scratch="$root/.build-release"
-    echo "building the server (release, --scratch-path $scratch)" >&2
-    (cd "$root" && swift build -c release --scratch-path "$scratch" --product k8s-image-replacer >&2)
-    bin="$(cd "$root" && swift build -c release --scratch-path "$scratch" --show-bin-path)/k8s-image-replacer"
-fi
-[ -x "$bin" ] || { echo "no server binary at $bin" >&2; exit 1; }
-
-if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$probe_port/healthz"; then
-    echo "port $probe_port is already serving; set PROBE_PORT/PORT to free ports" >&2
-    exit 1
-fi
-
-"$bin" serve --dev --host 127.0.0.1 --port "$port" --probe-port "$probe_port" --dev-cert-dir "$certs" \
-    --rules "$here/rules.yaml" --log-level "$log_level" > "$out/server.out" 2> "$out/server.log" &
-server=$!
-stop() {
-    if kill -0 "$server" 2> /dev/null; then
-        kill -TERM "$server" 2> /dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$server" 2> /dev/null || break; sleep 0.1; done
-        kill -0 "$server" 2> /dev/null && kill -KILL "$server" 2> /dev/null || true
-    fi
-    wait "$server" 2> /dev/null || true
-}
-trap stop EXIT
-
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$server/status"; }
-
-ready=""
-for _ in $(seq 1 600); do # at most 60 s
-    kill -0 "$server" 2> /dev/null || { echo "the server exited; see $out/server.log" >&2; exit 1; }
-    if curl -fsS --max-time 1 "http://127.0.0.1:$probe_port/readyz" > /dev/null 2>&1; then ready=1; break; fi
-    sleep 0.1
-done
-[ -n "$ready" ] || { echo "the server did not become ready within 60 s" >&2; exit 1; }
+. "$here/server.sh"
+bin="$(server_binary)"
+start_server "$bin"
 rss_boot="$(rss_kb)"
 url="https://127.0.0.1:$port"
 
