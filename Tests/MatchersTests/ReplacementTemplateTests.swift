@@ -49,6 +49,19 @@ import Testing
         #expect(expanded.utf8.starts(with: template.literalPrefix.utf8))
     }
 
+    /// Found by the template fuzzer: an empty group followed by a combining mark. The expansion holds the
+    /// literal prefix byte for byte even though, as Characters, the mark joins the prefix's last character.
+    @Test func aCombiningMarkAfterAnEmptyGroupKeepsTheLiteralPrefixBytes() throws {
+        let pattern = try PCRE2Pattern("")
+        let template = try ReplacementTemplate("9$000\u{0361}\u{06CF}0(=9", for: pattern)
+        #expect(template.literalPrefix == "9")
+        let match = try #require(try pattern.firstMatch(in: ""))
+        let expanded = template.expand(match, subject: "")
+        #expect(expanded == "9\u{0361}\u{06CF}0(=9")
+        #expect(expanded.utf8.starts(with: template.literalPrefix.utf8))
+        #expect(!expanded.hasPrefix(template.literalPrefix))  // why the fuzz property compares bytes
+    }
+
     @Test func expandsParticipatingOptionalGroupsAndMultibyteCaptures() throws {
         let template = try ReplacementTemplate("m/${org}/$2:${tag}", for: Self.ghcr)
         let subject = "ghcr.io/ac-é/日本:v1"
