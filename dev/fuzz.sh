@@ -42,7 +42,15 @@ build=(
   swift build --package-path Fuzz --scratch-path "$scratch" -c debug
   --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address
 )
-for target in "${targets[@]}"; do "${build[@]}" --product "$target"; done
+# SwiftPM reuses its build plan for the root package seen as a dependency of Fuzz/: the first build after a file
+# is added to or removed from a root target can compile the old file list and fail with "cannot find …"; the
+# next build plans again and succeeds. Hence one retry (a real compile error fails twice).
+for target in "${targets[@]}"; do
+  "${build[@]}" --product "$target" || {
+    echo "fuzz build of $target failed; building once more in case SwiftPM's plan was stale" >&2
+    "${build[@]}" --product "$target"
+  }
+done
 bin="$("${build[@]}" --show-bin-path)"
 
 findings="$scratch/findings"
