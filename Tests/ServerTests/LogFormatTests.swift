@@ -53,6 +53,16 @@ import Testing
     }
 }
 
+extension TextLogHandlerTests {
+    @Test func aNewlineInTheMessageDoesNotStartASecondLine() {
+        let event = LogEvent(
+            level: .warning, message: "first\nsecond", metadata: nil, source: nil, file: #fileID, function: #function,
+            line: #line)
+        let line = String(decoding: TextLogHandler(label: "l").line(for: event, at: "t"), as: UTF8.self)
+        #expect(line == "t warning l: first\\nsecond\n")
+    }
+}
+
 @Suite struct LogTimestampTests {
     @Test(arguments: [
         (Int64(0), "1970-01-01T00:00:00.000Z"), (951_782_400_123, "2000-02-29T00:00:00.123Z"),

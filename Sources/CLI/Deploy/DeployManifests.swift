@@ -7,8 +7,8 @@ import Foundation
 /// The Kubernetes manifests under dev/, compiled into the binary so that `manifests` and `certs` work from the
 /// executable alone.
 ///
-/// The YAML files are the source: dev/embed-manifests.sh copies them into `DeployManifests+Embedded.swift`, and
-/// a test checks the copies still equal the files. What the binary prints is therefore what `kubectl apply -f dev/`
+/// The YAML files are the source: dev/embed-manifests.sh copies each into `DeployManifests+<Name>.swift`, and a
+/// test checks the copies still equal the files. What the binary prints is therefore what `kubectl apply -f dev/`
 /// and the dev/ scripts produce, with the same few substitutions.
 enum DeployManifests {
     /// The namespace the files are written for. Every occurrence is replaced by `--namespace`, the same way

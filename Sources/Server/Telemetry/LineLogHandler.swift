@@ -88,7 +88,9 @@ public enum TextLineFormat: LogLineFormat {
         line.raw(" ")
         line.append(label)
         line.raw(": ")
-        line.append(message.replacingOccurrences(of: "\n", with: "\\n"))
+        // One event, one line: a newline in the message is written as `\n` (checked first, as the admission
+        // message, logged per request, never has one).
+        line.append(message.utf8.contains(0x0A) ? message.replacingOccurrences(of: "\n", with: "\\n") : message)
         for key in metadata.keys.sorted() {
             line.raw(" ")
             line.append(key)
