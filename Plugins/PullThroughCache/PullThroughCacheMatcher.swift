@@ -26,6 +26,8 @@ public struct PullThroughCacheMatcher: Matcher {
     public static let id = "pull-through-cache"
     /// A table lookup in memory: nothing to wait for.
     public static let runsWithoutWaiting = true
+    /// Names the cache from the reference alone; it never asks the cache whether the image is there.
+    public static let dependsOnlyOnImage = true
 
     struct Rule: Sendable {
         /// The key as written, for the trace.

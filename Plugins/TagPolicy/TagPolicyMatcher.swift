@@ -21,6 +21,8 @@ public struct TagPolicyMatcher: Matcher {
     public static let id = "tag-policy"
     /// A table lookup in memory: nothing to wait for.
     public static let runsWithoutWaiting = true
+    /// Decides from the reference alone.
+    public static let dependsOnlyOnImage = true
 
     let floatingTags: Set<String>
     let rules: [TagPolicyRule]

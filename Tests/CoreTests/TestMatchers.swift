@@ -1,4 +1,5 @@
 import ReplacerCore
+import Synchronization
 
 // Small matchers with known behaviour, so the pipeline and loader are tested independently of the built-in ones.
 
@@ -49,8 +50,33 @@ struct RefusingMatcher: Matcher {
     func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult { .noMatch() }
 }
 
+/// AppendMatcher that declares itself pure and counts its evaluations (per rule text, so parallel tests with
+/// different rules do not disturb each other), to see when the pipeline's memo answers instead.
+struct CountingMatcher: Matcher {
+    static let id = "counting"
+    static let runsWithoutWaiting = true
+    static let dependsOnlyOnImage = true
+    static let evaluations = Mutex<[String: Int]>([:])
+    let inner: AppendMatcher
+    let needle: String
+
+    init(configuration: MatcherConfiguration) throws {
+        inner = try AppendMatcher(configuration: configuration)
+        needle = inner.needle
+    }
+
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
+        Self.evaluations.withLock { $0[needle, default: 0] += 1 }
+        return try await inner.evaluate(image, context: context)
+    }
+
+    static func count(_ needle: String) -> Int { evaluations.withLock { $0[needle] ?? 0 } }
+}
+
 func testRegistry() throws -> MatcherRegistry {
-    try MatcherRegistry([AppendMatcher.self, FailingMatcher.self, LiteralMatcher.self, RefusingMatcher.self])
+    try MatcherRegistry([
+        AppendMatcher.self, FailingMatcher.self, LiteralMatcher.self, RefusingMatcher.self, CountingMatcher.self,
+    ])
 }
 
 func loadRules(_ yaml: String, file: String = "rules.yaml") async throws -> RuleSet {

@@ -22,6 +22,12 @@ public protocol Matcher: Sendable {
     /// to false, which is always safe.
     static var runsWithoutWaiting: Bool { get }
 
+    /// True when `evaluate`'s result (or error) is a function of the image alone: not of the context, the time, a
+    /// registry, or state kept between calls. The webhook may then reuse an earlier result for the same image
+    /// instead of calling `evaluate` again (see `PipelineMemo`). Defaults to false, which is always safe; say true
+    /// only for pure rewriting such as a table or a pattern.
+    static var dependsOnlyOnImage: Bool { get }
+
     /// Releases what the matcher holds (connections, caches, threads). Called once when the rule set that owns
     /// the stage is replaced or the process stops, after the last `evaluate` has returned.
     func shutdown() async
@@ -33,6 +39,9 @@ extension Matcher {
 
     /// Unless a matcher says otherwise, it may wait.
     public static var runsWithoutWaiting: Bool { false }
+
+    /// Unless a matcher says otherwise, its results may depend on more than the image.
+    public static var dependsOnlyOnImage: Bool { false }
 }
 
 /// What a matcher's initializer gets: its stage's own part of the rule file.

@@ -12,9 +12,25 @@ public struct Pipeline: Sendable {
 
     /// Evaluates `image` in `context`. `trace: false` skips building the per-stage trace (the admission hot path
     /// needs only the result and warnings); `explain` asks for it.
+    ///
+    /// Without a trace, a rule set with a memo (see `PipelineMemo`) answers an image it has seen in the same
+    /// stages from the memo; the result is the same as running the stages again.
     public func run(_ image: String, context: EvaluationContext = EvaluationContext(), trace: Bool = true) async
         -> PipelineResult
     {
+        guard !trace, let memo = ruleSet.memo, context.imagePullPolicy != "Never",
+            let key = PipelineMemo.key(image, context: context, stages: ruleSet.stages)
+        else {
+            return await evaluate(image, context: context, trace: trace)
+        }
+        if let known = memo.result(for: key) { return known }
+        let result = await evaluate(image, context: context, trace: false)
+        memo.remember(result, for: key)
+        return result
+    }
+
+    /// Runs every stage for `image`.
+    private func evaluate(_ image: String, context: EvaluationContext, trace: Bool) async -> PipelineResult {
         var result = PipelineResult(original: image, image: image, normalized: nil, stages: [])
         var current: ImageInput
         do {
@@ -47,8 +63,11 @@ public struct Pipeline: Sendable {
         context.originalImage = image
 
         for (index, stage) in ruleSet.stages.enumerated() {
-            if let reason = stage.condition.isUnconditional ? nil : stage.condition.rejection(for: context) {
-                if trace { result.stages.append(Self.entry(stage, .skipped, current.written, detail: reason)) }
+            if !stage.condition.isUnconditional, !stage.condition.admits(context) {
+                if trace {
+                    let reason = stage.condition.rejection(for: context) ?? "the stage's condition does not hold"
+                    result.stages.append(Self.entry(stage, .skipped, current.written, detail: reason))
+                }
                 continue
             }
             let verdict: MatchResult

@@ -18,6 +18,9 @@ public struct RuleSet: Sendable {
     /// True when every stage runs without waiting (see `Matcher.runsWithoutWaiting`) and none verifies its
     /// output against a registry: evaluating the rules then cannot outlast any deadline worth enforcing.
     public let runsWithoutWaiting: Bool
+    /// Earlier admission results, when every stage depends only on its image (see `PipelineMemo`); nil otherwise.
+    /// Each loaded rule set has its own, so a reload starts empty.
+    public let memo: PipelineMemo?
 
     public init(stages: [Stage], name: String? = nil, source: String = "<code>", admission: AdmissionOptions = .init()) {
         self.stages = stages
@@ -25,6 +28,7 @@ public struct RuleSet: Sendable {
         self.source = source
         self.admission = admission
         self.runsWithoutWaiting = stages.allSatisfy(\.runsWithoutWaiting)
+        self.memo = stages.count <= 64 && stages.allSatisfy(\.dependsOnlyOnImage) ? PipelineMemo() : nil
     }
 
     /// Shuts every stage's matcher down. Call once, after the last evaluation that uses this rule set.

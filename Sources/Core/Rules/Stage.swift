@@ -25,6 +25,12 @@ public struct Stage: Sendable {
         type(of: matcher).runsWithoutWaiting && (verification.verifier == nil || verification.policy == .none)
     }
 
+    /// True when the stage's result depends only on the image it is given (and on whether its `when` admits the
+    /// pod): the matcher says so and nothing is verified over the network.
+    public var dependsOnlyOnImage: Bool {
+        runsWithoutWaiting && type(of: matcher).dependsOnlyOnImage
+    }
+
     public init(
         name: String, matcherID: String, matcher: any Matcher, onMatch: OnMatch = .continue,
         condition: StageCondition = StageCondition(), description: String? = nil,

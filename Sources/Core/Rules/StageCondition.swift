@@ -16,6 +16,22 @@ public struct StageCondition: Sendable {
         namespaces.isEmpty && excludeNamespaces.isEmpty && labels.isEmpty && containerKinds.isEmpty
     }
 
+    /// Whether `context` satisfies the condition; the same verdict as `rejection(for:) == nil` without building
+    /// the explanation, for the admission path.
+    public func admits(_ context: EvaluationContext) -> Bool {
+        if !containerKinds.isEmpty && !containerKinds.contains(context.containerKind) { return false }
+        if !namespaces.isEmpty {
+            guard let namespace = context.namespace, namespaces.contains(where: { $0.matches(namespace) }) else {
+                return false
+            }
+        }
+        if let namespace = context.namespace, excludeNamespaces.contains(where: { $0.matches(namespace) }) { return false }
+        for (key, value) in labels {
+            guard let actual = context.labels[key], value.matches(actual) else { return false }
+        }
+        return true
+    }
+
     /// nil when `context` satisfies the condition, otherwise why not (for the trace).
     public func rejection(for context: EvaluationContext) -> String? {
         if !containerKinds.isEmpty && !containerKinds.contains(context.containerKind) {

@@ -16,6 +16,8 @@ public struct ExactMatcher: Matcher {
     public static let id = "exact"
     /// A table lookup in memory: nothing to wait for.
     public static let runsWithoutWaiting = true
+    /// The table is fixed at load: the same image always gets the same answer.
+    public static let dependsOnlyOnImage = true
 
     struct Target: Sendable {
         /// The replacements exactly as the rule file wrote them, in order of preference; the pod gets the first

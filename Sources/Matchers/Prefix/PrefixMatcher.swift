@@ -18,6 +18,8 @@ public struct PrefixMatcher: Matcher {
     public static let id = "prefix"
     /// A table lookup in memory: nothing to wait for.
     public static let runsWithoutWaiting = true
+    /// The prefix table is fixed at load: the same image always gets the same answer.
+    public static let dependsOnlyOnImage = true
 
     struct Target: Sendable {
         /// Mirror prefixes in order of preference.

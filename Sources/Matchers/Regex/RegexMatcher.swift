@@ -18,6 +18,8 @@ public struct RegexMatcher: Matcher {
     public static let id = "regex"
     /// PCRE2 runs in memory under its match limit: nothing to wait for, and bounded.
     public static let runsWithoutWaiting = true
+    /// The patterns are compiled at load and keep no state between images.
+    public static let dependsOnlyOnImage = true
 
     enum MatchOn: String, Sendable { case normalized, written }
 
