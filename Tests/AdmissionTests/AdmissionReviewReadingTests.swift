@@ -26,6 +26,22 @@ import Testing
         return ours
     }
 
+    /// The reader skips eight bytes at a time: put each byte that ends or interrupts plain text at every position
+    /// of a word and check the value (and the rejections) against JSONDecoder.
+    @Test func stringsAreReadAtEveryOffset() {
+        let specials = [#"\""#, #"\\"#, #"\u00e9"#, #"\ud83d\ude00"#, "é", "😀", #"\n"#, "\u{1}", "\u{1f}", "\u{7f}"]
+        for special in specials {
+            for offset in 0..<20 {
+                let uid = String(repeating: "a", count: offset) + special + String(repeating: "b", count: 19 - offset)
+                let json = #"{"request":{"uid":""# + uid + #"","namespace":"n"}}"#
+                let read = bothWays(json)
+                let rawControl = special.unicodeScalars.first.map { $0.value < 0x20 } ?? false
+                #expect((read == nil) == rawControl, "\(special) at \(offset)")
+                if let read { #expect(read.request?.namespace == "n") }
+            }
+        }
+    }
+
     func error(_ json: String) -> JSONReadError? {
         do {
             _ = try AdmissionReviewRequest(json: Data(json.utf8))
@@ -195,6 +211,26 @@ import Testing
         out.raw("]")
         let parsed = try JSONSerialization.jsonObject(with: out.data) as? [String]
         #expect(parsed == [text])
+    }
+
+    /// The writer skips eight bytes at a time: put each byte that needs escaping (and a non-ASCII one, which must
+    /// not be escaped) at every position of a word, next to every other, and check the text against JSON's own
+    /// reading.
+    @Test func escapesAreFoundAtEveryOffset() throws {
+        let specials: [String] = ["\"", "\\", "\u{0}", "\u{1f}", "\n", "é", "\u{7f}"]
+        for special in specials {
+            for offset in 0..<20 {
+                for trailer in ["", "x", "\"", "😀"] {
+                    let text = String(repeating: "a", count: offset) + special + String(repeating: "b", count: 19 - offset) + trailer
+                    var out = JSONOutput()
+                    out.raw("[")
+                    out.string(text)
+                    out.raw("]")
+                    let parsed = try JSONSerialization.jsonObject(with: out.data) as? [String]
+                    #expect(parsed == [text], "\(special.unicodeScalars.map(\.value)) at \(offset)")
+                }
+            }
+        }
     }
 
     @Test func answerIsTheAdmissionReviewShape() throws {

@@ -7,6 +7,14 @@
 // zeros, control characters escaped, valid UTF-8, one value then only whitespace) but skips what it does not
 // need without allocating.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A member name as it appears in the document, compared without allocating when it has no escapes.
 package struct JSONKey {
     let bytes: UnsafeBufferPointer<UInt8>
@@ -16,7 +24,10 @@ package struct JSONKey {
     /// Whether this member is `name` (an ASCII field name of the Kubernetes API).
     package func `is`(_ name: StaticString) -> Bool {
         if let decoded { return decoded == name.description }
-        return bytes.elementsEqual(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        // Most members are not the one asked about, and most differ in length: check that first.
+        let count = name.utf8CodeUnitCount
+        guard bytes.count == count else { return false }
+        return count == 0 || memcmp(bytes.baseAddress!, name.utf8Start, count) == 0
     }
 
     /// The member name as a string (for maps such as labels and annotations).
