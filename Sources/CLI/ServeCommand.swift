@@ -64,6 +64,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(
+        help: ArgumentHelp(
+            "Seconds between writes of info and debug log lines, which are batched; warnings and errors are written at once. 0 writes every line at once.",
+            valueName: "seconds"))
+    var logFlushInterval: Double = 0.05
+
     enum LogFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     func validate() throws {
@@ -74,6 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--dev makes its own certificate; drop --tls-cert/--tls-key or --dev")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard logFlushInterval >= 0, logFlushInterval <= 10 else {
+            throw ValidationError("--log-flush-interval must be between 0 and 10 seconds")
+        }
         guard requestTimeout > 0, reloadInterval > 0, maxBodyBytes > 0 else {
             throw ValidationError("--request-timeout, --reload-interval and --max-body-bytes must be positive")
         }
@@ -87,6 +96,10 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        if logFlushInterval > 0 {
+            LogSink.standardError.startBatching(interval: .milliseconds(Int64(logFlushInterval * 1000)))
+        }
+        defer { LogSink.standardError.flush() }
         let prometheus = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: prometheus)
         factory.defaultDurationHistogramBuckets = [
