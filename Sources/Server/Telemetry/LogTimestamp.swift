@@ -22,12 +22,39 @@ enum LogTimestamp {
         let day = dayOfYear - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+        // Written digit by digit into one buffer: one allocation per line instead of a dozen small strings.
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        if year < 0 || year > 9999 {
+            text.append(contentsOf: String(year).utf8)
+        } else {
+            digits(year, 4, into: &text)
+        }
+        text.append(UInt8(ascii: "-"))
+        digits(month, 2, into: &text)
+        text.append(UInt8(ascii: "-"))
+        digits(day, 2, into: &text)
+        text.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2, into: &text)
+        text.append(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2, into: &text)
+        text.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2, into: &text)
+        text.append(UInt8(ascii: "."))
+        digits(millis, 3, into: &text)
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    /// Appends the last `width` decimal digits of `value` (0 ≤ value), zero-padded.
+    private static func digits(_ value: Int, _ width: Int, into text: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            text.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 }

@@ -9,48 +9,71 @@ import NIOConcurrencyHelpers
 public final class WebhookMetrics: Sendable {
     private let duration = Timer(label: "k8s_image_replacer_admission_duration_seconds")
     private let generation = Gauge(label: "k8s_image_replacer_rules_generation")
-    /// Counters by label and dimension values, made on first use. Dimensions come from a closed set (outcomes) or
-    /// from the rule file (stage names), so the map stays small.
-    private let counters = NIOLockedValueBox<[String: Counter]>([:])
+    private let admissions = CounterFamily("k8s_image_replacer_admission_requests_total", "outcome")
+    private let rewrites = CounterFamily("k8s_image_replacer_rewrites_total", "stage")
+    private let refusals = CounterFamily("k8s_image_replacer_refused_rewrites_total", "stage")
+    private let fallbacks = CounterFamily("k8s_image_replacer_mirror_fallbacks_total", "stage", "to")
+    private let reloads = CounterFamily("k8s_image_replacer_reloads_total", "file", "result")
 
     public init() {}
 
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return counters.withLockedValue { counters in
-            if let existing = counters[key] { return existing }
-            let made = Counter(label: label, dimensions: dimensions)
-            counters[key] = made
-            return made
-        }
-    }
-
     /// One admission request: `outcome` is `patched`, `unchanged`, `skipped`, `denied`, `timeout` or `rejected`.
     func admission(outcome: String, duration elapsed: Duration) {
-        counter("k8s_image_replacer_admission_requests_total", [("outcome", outcome)]).increment()
+        admissions[outcome].increment()
         duration.recordNanoseconds(elapsed.nanoseconds)
     }
 
     func rewrite(stage: String) {
-        counter("k8s_image_replacer_rewrites_total", [("stage", stage)]).increment()
+        rewrites[stage].increment()
     }
 
     func refused(stage: String) {
-        counter("k8s_image_replacer_refused_rewrites_total", [("stage", stage)]).increment()
+        refusals[stage].increment()
     }
 
     /// A verifying stage did not use its first mirror: `to` is `next-mirror` or `original` (none passed).
     func fallback(stage: String, to: String) {
-        counter("k8s_image_replacer_mirror_fallbacks_total", [("stage", stage), ("to", to)]).increment()
+        fallbacks[stage, to].increment()
     }
 
     /// A reload attempt of `what` (`rules` or `certificate`) with `result` `success` or `failure`.
     func reload(_ what: String, result: String) {
-        counter("k8s_image_replacer_reloads_total", [("file", what), ("result", result)]).increment()
+        reloads[what, result].increment()
     }
 
     func rulesGeneration(_ value: Int) {
         generation.record(value)
+    }
+}
+
+/// The counters of one metric name, one per combination of dimension values, made on first use. Values come from
+/// a closed set (outcomes) or from the rule file (stage names), so the map stays small; looking one up is a
+/// dictionary hit under a lock, with no string building on the admission path.
+private final class CounterFamily: Sendable {
+    private struct Values: Hashable {
+        var first: String
+        var second: String?
+    }
+
+    private let label: String
+    private let dimensions: (String, String?)
+    private let counters = NIOLockedValueBox<[Values: Counter]>([:])
+
+    init(_ label: String, _ dimension: String, _ second: String? = nil) {
+        self.label = label
+        self.dimensions = (dimension, second)
+    }
+
+    subscript(_ value: String, _ second: String? = nil) -> Counter {
+        let key = Values(first: value, second: second)
+        return counters.withLockedValue { counters in
+            if let existing = counters[key] { return existing }
+            var pairs = [(dimensions.0, value)]
+            if let name = dimensions.1, let second { pairs.append((name, second)) }
+            let made = Counter(label: label, dimensions: pairs)
+            counters[key] = made
+            return made
+        }
     }
 }
 
