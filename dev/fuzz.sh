@@ -42,12 +42,14 @@ build=(
   swift build --package-path Fuzz --scratch-path "$scratch" -c debug
   --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address
 )
-# SwiftPM reuses its build plan for the root package seen as a dependency of Fuzz/: the first build after a file
-# is added to or removed from a root target can compile the old file list and fail with "cannot find …"; the
-# next build plans again and succeeds. Hence one retry (a real compile error fails twice).
+# SwiftPM reuses its build plan (the llbuild manifest, $scratch/debug.yaml) for the root package seen as a
+# dependency of Fuzz/: a build after a file is added to or removed from a root target can compile the old file
+# list and fail with "cannot find …", and building again does not always re-plan. So on failure drop the manifest
+# (compiled objects stay) and build once more; a real compile error fails twice.
 for target in "${targets[@]}"; do
   "${build[@]}" --product "$target" || {
-    echo "fuzz build of $target failed; building once more in case SwiftPM's plan was stale" >&2
+    echo "fuzz build of $target failed; planning again in case SwiftPM's plan was stale" >&2
+    rm -f "$scratch/debug.yaml"
     "${build[@]}" --product "$target"
   }
 done

@@ -58,7 +58,7 @@ let benchmarks: @Sendable () -> Void = {
     // The engine's share: the same three pipeline runs the reviewer makes, on their own.
     let images = AdmissionFixtures.images
     Benchmark("engine only 3 pipeline runs") { benchmark, ruleSet in
-        let pipeline = Pipeline(ruleSet)
+        let pipeline = Pipeline(ruleSet, usesMemo: false)
         for (index, image) in images.enumerated() {
             let context = EvaluationContext(
                 namespace: "web", podName: "web-7d9f8b6c5d-", labels: ["app.kubernetes.io/name": "web"],

@@ -21,7 +21,7 @@ struct LookupFixture: @unchecked Sendable {
 
     init(matcher id: String, stage: GeneratedStage) async throws {
         let ruleSet = try await RuleSetFactory.singleStage(matcher: id, rules: stage.rules)
-        pipeline = Pipeline(ruleSet)
+        pipeline = Pipeline(ruleSet, usesMemo: false)
         matcher = ruleSet.stages[0].matcher
         hits = stage.hits
         misses = stage.misses

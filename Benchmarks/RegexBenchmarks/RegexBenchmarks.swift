@@ -29,7 +29,7 @@ struct RegexFixture: @unchecked Sendable {
 
     init(_ style: RegexRules.Style) async throws {
         let ruleSet = try await RuleSetFactory.singleStage(matcher: "regex", rules: RegexRules.body(style))
-        pipeline = Pipeline(ruleSet)
+        pipeline = Pipeline(ruleSet, usesMemo: false)
         matcher = ruleSet.stages[0].matcher
         hitInputs = try RegexRules.hits.map { try ImageInput($0) }
         missInputs = try RegexRules.misses.map { try ImageInput($0) }

@@ -32,6 +32,16 @@ import Testing
         #expect(ruleSet.memo?.count == 1)
     }
 
+    @Test func aPipelineWithoutTheMemoRunsTheStagesEveryTime() async throws {
+        let ruleSet = try await loadRules(Self.rules("memo-off"))
+        let pipeline = Pipeline(ruleSet, usesMemo: false)
+        _ = await pipeline.run("example.com/memo-off:1", trace: false)
+        let before = CountingMatcher.count("memo-off")
+        _ = await pipeline.run("example.com/memo-off:1", trace: false)
+        #expect(CountingMatcher.count("memo-off") == before + 1, "the first stage must run again")
+        #expect(ruleSet.memo?.count == 0)
+    }
+
     @Test func aTraceAlwaysRunsTheStages() async throws {
         let pipeline = Pipeline(try await loadRules(Self.rules("memo-trace")))
         _ = await pipeline.run("example.com/memo-trace:1", trace: false)

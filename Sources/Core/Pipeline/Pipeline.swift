@@ -5,9 +5,17 @@
 /// because the webhook in front of it must never block a pod for its own sake.
 public struct Pipeline: Sendable {
     public let ruleSet: RuleSet
+    /// Whether runs without a trace may answer from the rule set's memo (see `PipelineMemo`).
+    public let usesMemo: Bool
 
     public init(_ ruleSet: RuleSet) {
+        self.init(ruleSet, usesMemo: true)
+    }
+
+    /// `usesMemo: false` runs the stages every time: for measuring the engine itself, not the memo.
+    public init(_ ruleSet: RuleSet, usesMemo: Bool) {
         self.ruleSet = ruleSet
+        self.usesMemo = usesMemo
     }
 
     /// Evaluates `image` in `context`. `trace: false` skips building the per-stage trace (the admission hot path
@@ -18,7 +26,7 @@ public struct Pipeline: Sendable {
     public func run(_ image: String, context: EvaluationContext = EvaluationContext(), trace: Bool = true) async
         -> PipelineResult
     {
-        guard !trace, let memo = ruleSet.memo, context.imagePullPolicy != "Never",
+        guard !trace, usesMemo, let memo = ruleSet.memo, context.imagePullPolicy != "Never",
             let key = PipelineMemo.key(image, context: context, stages: ruleSet.stages)
         else {
             return await evaluate(image, context: context, trace: trace)
