@@ -36,7 +36,7 @@ let benchmarks: @Sendable () -> Void = {
         for i in benchmark.scaledIterations {
             blackHole(await pipeline.run(images[i % images.count], context: web, trace: false))
         }
-    } setup: {
+    } setup: { () async throws -> Pipeline in
         let pipeline = Pipeline(try await RuleSetFactory.load(FiveStageRules.text))
         for image in images { _ = await pipeline.run(image, context: web, trace: false) }
         return pipeline
