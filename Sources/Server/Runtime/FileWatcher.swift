@@ -22,6 +22,17 @@ struct FileWatcher: Service {
     let logger: Logger
 
     func run() async throws {
+        // Off the event loops: reading files and compiling a rule file must not hold up requests. A child task
+        // with the preference (it inherits the task locals that signal graceful shutdown), cancelled with us.
+        let watching = Task(executorPreference: BackgroundExecutor.shared) { try await watch() }
+        try await withTaskCancellationHandler {
+            try await watching.value
+        } onCancel: {
+            watching.cancel()
+        }
+    }
+
+    private func watch() async throws {
         var seenRules = rulesPath.flatMap(Self.read)
         var seenCertificates = certificates.map { Self.read($0.certificatePath).map { [$0] } ?? [] }
         var seenKeys = certificates.flatMap { Self.read($0.keyPath) }

@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import ReplacerCore
+import Synchronization
+import Testing
+
+@testable import ReplacerServer
+
+/// Records whether its stages are compiled on the background executor's thread.
+struct ThreadRecordingMatcher: Matcher {
+    static let id = "thread-recording"
+    static let compiledInBackground = Mutex<[Bool]>([])
+
+    init(configuration: MatcherConfiguration) throws {
+        let background = BackgroundExecutor.shared.isCurrentThread()
+        Self.compiledInBackground.withLock { $0.append(background) }
+    }
+
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult { .noMatch() }
+}
+
+
+@Suite struct BackgroundExecutorTests {
+    @Test func jobsRunOnTheExecutorsOwnThread() async {
+        #expect(!BackgroundExecutor.shared.isCurrentThread())
+        let seen = await Task(executorPreference: BackgroundExecutor.shared) {
+            var seen: [Bool] = []
+            for _ in 0..<3 {
+                seen.append(BackgroundExecutor.shared.isCurrentThread())
+                await Task.yield()
+            }
+            return seen
+        }.value
+        #expect(seen == [true, true, true])
+    }
+
+    @Test func aReloadCompilesTheRulesOffTheCallersThreads() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("rules.yaml").path
+        let text = "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: recorded, matcher: thread-recording}]\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+
+        let loader = RuleSetLoader(registry: try MatcherRegistry([ThreadRecordingMatcher.self]))
+        let store = RulesStore(try await loader.load(contentsOf: path), drainDelay: .milliseconds(10))
+        let watcher = FileWatcher(
+            rulesPath: path, loader: loader, rules: store, certificates: nil, interval: .milliseconds(20),
+            metrics: WebhookMetrics(), logger: Logger(label: "test"))
+        let watching = Task { try await watcher.run() }
+        defer { watching.cancel() }
+
+        ThreadRecordingMatcher.compiledInBackground.withLock { $0.removeAll() }
+        try await Task.sleep(for: .milliseconds(60))
+        try Data((text + "# changed\n").utf8).write(to: URL(fileURLWithPath: path))
+        for _ in 0..<250 where store.current.generation < 2 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(store.current.generation == 2, "the changed file was not reloaded")
+        #expect(ThreadRecordingMatcher.compiledInBackground.withLock { $0 } == [true])
+    }
+}
