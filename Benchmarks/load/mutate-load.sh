@@ -58,6 +58,12 @@ sample_rss() {
     done
 }
 
+# The server's user + system CPU time so far, in clock ticks (fields 14 and 15 of /proc/PID/stat; the command
+# name in field 2 has no spaces here).
+cpu_ticks() {
+    awk '{ print $14 + $15 }' "/proc/$server/stat"
+}
+
 # run NAME URL SCRIPT [BODY [DELAY_MS]]: a short warm-up, then the measured run.
 run() {
     local name="$1" url="$2" script="$3" body="${4:-}" pause="${5:-}"
@@ -65,8 +71,10 @@ run() {
     : > "$out/$name.rss"
     sample_rss "$out/$name.rss" &
     sampler=$!
+    cpu_ticks > "$out/$name.cpu"
     (cd "$here" && WRK_BODY="$body" WRK_DELAY_MS="$pause" wrk -t "$threads" -c "$connections" -d "${duration}s" --latency \
         -s "$script" "$url") > "$out/$name.wrk"
+    cpu_ticks >> "$out/$name.cpu"
     kill "$sampler" 2> /dev/null || true
     wait "$sampler" 2> /dev/null || true
     sampler=""
@@ -80,7 +88,12 @@ summary() {
     p99="$(awk '$1 == "99%" { print $2 }' "$file")"
     errors="$(awk '/Non-2xx|Socket errors/ { $1 = $1; printf "%s; ", $0 }' "$file")"
     peak="$(sort -n "$out/$name.rss" | tail -1)"
-    printf '%-22s %10s req/s   p50 %-9s p99 %-9s peak RSS %6s KiB   %s\n' "$name" "$rps" "$p50" "$p99" "$peak" "${errors:-no errors}"
+    # Server CPU per request: the ticks the measured run cost over the requests wrk completed in it (wrk's
+    # count is a little short of what the server answered, so this errs high by a fraction of a percent).
+    cpu="$(awk -v hz="$(getconf CLK_TCK)" -v n="$(awk '/requests in/ { print $1 }' "$file")" \
+        'NR == 1 { a = $1 } NR == 2 { b = $1 } END { if (n > 0) printf "%.0f", (b - a) * 1e6 / hz / n }' "$out/$name.cpu")"
+    printf '%-22s %10s req/s   p50 %-9s p99 %-9s server CPU %4s us/req   peak RSS %6s KiB   %s\n' \
+        "$name" "$rps" "$p50" "$p99" "${cpu:-?}" "$peak" "${errors:-no errors}"
 }
 
 run mutate "$base/mutate" mutate.lua "$here/pod-review.json"
