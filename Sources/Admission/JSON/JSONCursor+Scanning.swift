@@ -11,18 +11,11 @@ extension JSONCursor {
         var high: UInt8 = 0
         while index < bytes.count {
             // Eight bytes at a time while none of them is a quote, a backslash, a control character or non-ASCII
-            // (most of a pod's JSON is long plain strings); any of those is handled one byte at a time below.
-            if index + 8 <= bytes.count {
-                let word = UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self))
-                let flagged = Self.attention(word)
-                if flagged == 0 {
-                    index += 8
-                    continue
-                }
-                // The lowest flagged byte is always a real one (false flags only appear above a real one), so jump
-                // straight to it instead of walking the plain bytes before it one by one.
-                index += flagged.trailingZeroBitCount &>> 3
+            // (most of a pod's JSON is plain strings); those are handled one byte at a time below.
+            index = ByteScan.skipUnmarked(bytes, from: index) {
+                ByteScan.quotesBackslashesAndControls($0) | ByteScan.nonASCII($0)
             }
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 position = index + 1
@@ -127,22 +120,6 @@ extension JSONCursor {
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
-
-    private static let ones: UInt64 = 0x0101_0101_0101_0101
-    private static let highs: UInt64 = 0x8080_8080_8080_8080
-
-    /// The high bit of each byte of `word` (little-endian: byte 0 is the lowest) that is `"`, `\\`, below 0x20 or
-    /// at least 0x80, or 0 when there is none (the classic "has a zero byte" bit trick, applied to the word XORed
-    /// with each byte of interest). Borrows can flag extra bytes, but only above a byte that is really flagged.
-    @inline(__always)
-    private static func attention(_ word: UInt64) -> UInt64 {
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        let zeroInQuote = (quote &- ones) & ~quote
-        let zeroInBackslash = (backslash &- ones) & ~backslash
-        let belowSpace = word &- (ones &* 0x20)
-        return (zeroInQuote | zeroInBackslash | belowSpace | word) & highs
-    }
 
     private static func hexValue(_ byte: UInt8) -> UInt32? {
         switch byte {

@@ -36,15 +36,8 @@ package struct JSONOutput {
             while index < utf8.count {
                 // Eight bytes at a time while none needs escaping: most of what the webhook writes is image names,
                 // base64 and identifiers.
-                if index + 8 <= utf8.count {
-                    let word = UInt64(littleEndian: UnsafeRawPointer(utf8.baseAddress! + index).loadUnaligned(as: UInt64.self))
-                    let flagged = Self.needsEscape(word)
-                    if flagged == 0 {
-                        index += 8
-                        continue
-                    }
-                    index += flagged.trailingZeroBitCount &>> 3
-                }
+                index = ByteScan.skipUnmarked(utf8, from: index, flags: ByteScan.quotesBackslashesAndControls)
+                guard index < utf8.count else { break }
                 let byte = utf8[index]
                 if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                     bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[clean..<index]))
@@ -95,20 +88,6 @@ package struct JSONOutput {
 
     /// The text as a String.
     package var text: String { String(decoding: bytes, as: UTF8.self) }
-
-    /// The high bit of each byte of `word` (byte 0 lowest) that is `"`, `\\` or below 0x20, or 0 when none is.
-    /// Non-ASCII bytes are not flagged: UTF-8 is written as it is. As in `JSONCursor`, borrows can only flag bytes
-    /// above a really flagged one, so the lowest flag is exact.
-    @inline(__always)
-    private static func needsEscape(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        let zeroInQuote = (quote &- ones) & ~quote
-        let zeroInBackslash = (backslash &- ones) & ~backslash
-        let belowSpace = (word &- (ones &* 0x20)) & ~word
-        return (zeroInQuote | zeroInBackslash | belowSpace) & (ones &* 0x80)
-    }
 
     private static func escape(_ byte: UInt8, into bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\\"))
