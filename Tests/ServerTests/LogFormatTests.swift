@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ReplacerAdmission
 import Testing
 
 @testable import ReplacerServer
@@ -26,7 +27,7 @@ import Testing
         let data = handler.line(for: event, at: "2026-11-25T00:00:00.000Z")
         #expect(data.last == UInt8(ascii: "\n"))
         #expect(data.dropLast().contains(UInt8(ascii: "\n")) == false)
-        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(data)) as? [String: Any])
         #expect(object["ts"] as? String == "2026-11-25T00:00:00.000Z")
         #expect(object["level"] as? String == "info")
         #expect(object["logger"] as? String == "test")
@@ -80,5 +81,18 @@ extension TextLogHandlerTests {
         let reference = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(
             Date(timeIntervalSince1970: Double(ms) / 1000))
         #expect(LogTimestamp.format(millisecondsSinceEpoch: ms) == reference)
+    }
+}
+
+extension TextLogHandlerTests {
+    @Test(arguments: [
+        ("nginx:1.27", "nginx:1.27"), ("ünïcode/ok", "ünïcode/ok"), ("", #""""#), ("a b", #""a b""#),
+        ("tab\there", #""tab\there""#), (#"say "hi""#, #""say \"hi\"""#), ("k=v", #""k=v""#), ("a,b", #""a,b""#),
+        ("[x]", #""[x]""#), ("del\u{7F}", "\"del\u{7F}\""), (String(repeating: "long-plain-value.", count: 20), String(repeating: "long-plain-value.", count: 20)),
+    ])
+    func valuesAreBareUnlessTheyCouldBeMisread(_ value: String, _ written: String) {
+        var line = JSONOutput()
+        TextLineFormat.bare(value, to: &line)
+        #expect(line.text == written)
     }
 }

@@ -14,7 +14,7 @@ import Darwin
 #endif
 
 /// A pipe whose read end the test drains without blocking.
-private final class Pipe: @unchecked Sendable {
+final class Pipe: @unchecked Sendable {
     let readEnd: Int32
     let writeEnd: Int32
 

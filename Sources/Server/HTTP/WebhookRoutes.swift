@@ -19,6 +19,18 @@ struct WebhookRoutes: Sendable {
     let maxBodyBytes: Int
     let metrics: WebhookMetrics
     let logger: Logger
+    /// The logger's handler when it can take the admission line's fields in key order (this package's handlers):
+    /// taken once here, as `logger` never changes.
+    let orderedHandler: (any OrderedFieldsLogHandler)?
+
+    init(rules: RulesStore, reviewer: AdmissionReviewer, maxBodyBytes: Int, metrics: WebhookMetrics, logger: Logger) {
+        self.rules = rules
+        self.reviewer = reviewer
+        self.maxBodyBytes = maxBodyBytes
+        self.metrics = metrics
+        self.logger = logger
+        self.orderedHandler = logger.handler as? any OrderedFieldsLogHandler
+    }
 
     func register(on router: Router<BasicRequestContext>, benchmarkEndpoints: Bool = false) {
         router.post("/mutate") { request, context in
@@ -97,23 +109,44 @@ struct WebhookRoutes: Sendable {
         }
     }
 
-    private func log(_ summary: AdmissionSummary, outcome: String, generation: Int, duration: Duration) {
-        // One line per admission is the contract; build it only when it will be written, and without
-        // Foundation's printf-style formatting, which cost more than the rewrite itself on the load test.
+    func log(_ summary: AdmissionSummary, outcome: String, generation: Int, duration: Duration) {
+        // One line per admission is the contract; build it only when it will be written. With this package's
+        // handlers the fields go straight into the line in key order; any other handler gets Logger.Metadata.
         guard logger.logLevel <= .info else { return }
-        var metadata: Logger.Metadata = [
-            "uid": .string(summary.uid), "outcome": .string(outcome), "kind": .string(summary.kind ?? ""),
-            "namespace": .string(summary.namespace ?? ""), "name": .string(summary.name ?? ""),
-            "rulesGeneration": .string(String(generation)), "durationMs": .string(Self.milliseconds(duration)),
-        ]
-        if summary.dryRun { metadata["dryRun"] = "true" }
-        if let skipped = summary.skipped { metadata["skipped"] = .string(skipped) }
-        if let denial = summary.denial { metadata["denied"] = .string(denial) }
-        if !summary.rewrites.isEmpty {
-            metadata["rewrites"] = .array(summary.rewrites.map { .string("\($0.container): \($0.from) -> \($0.to)") })
+        if let orderedHandler,
+            orderedHandler.log(level: .info, message: "admission", fields: { fields in
+                Self.admissionFields(summary, outcome: outcome, generation: generation, duration: duration) {
+                    fields.add($0, $1)
+                }
+            })
+        {
+            return
         }
-        if !summary.warnings.isEmpty { metadata["warnings"] = .array(summary.warnings.map { .string($0) }) }
+        var metadata: Logger.Metadata = [:]
+        Self.admissionFields(summary, outcome: outcome, generation: generation, duration: duration) { metadata[$0] = $1 }
         logger.info("admission", metadata: metadata)
+    }
+
+    /// The admission line's fields, given to `add` in ascending key order (what `OrderedFieldsLogHandler` needs;
+    /// a test checks that both logging paths write the same line).
+    static func admissionFields(
+        _ summary: AdmissionSummary, outcome: String, generation: Int, duration: Duration,
+        _ add: (String, Logger.MetadataValue) -> Void
+    ) {
+        if let denial = summary.denial { add("denied", .string(denial)) }
+        if summary.dryRun { add("dryRun", "true") }
+        add("durationMs", .string(milliseconds(duration)))
+        add("kind", .string(summary.kind ?? ""))
+        add("name", .string(summary.name ?? ""))
+        add("namespace", .string(summary.namespace ?? ""))
+        add("outcome", .string(outcome))
+        if !summary.rewrites.isEmpty {
+            add("rewrites", .array(summary.rewrites.map { .string("\($0.container): \($0.from) -> \($0.to)") }))
+        }
+        add("rulesGeneration", .string(String(generation)))
+        if let skipped = summary.skipped { add("skipped", .string(skipped)) }
+        add("uid", .string(summary.uid))
+        if !summary.warnings.isEmpty { add("warnings", .array(summary.warnings.map { .string($0) })) }
     }
 
     /// `duration` in milliseconds with three decimals (microsecond resolution), e.g. `0.042`.

@@ -2,13 +2,35 @@ import Foundation
 import Logging
 import ReplacerAdmission
 
-/// How one log line is laid out. The handler around it (level, metadata, provider, writing) is the same for
-/// every format.
+/// How one log line is laid out, piece by piece: the start (timestamp, level, label, message), one field per
+/// metadata key in ascending key order, and the end. The handler around it (level, metadata, provider, writing) is
+/// the same for every format, and so is the order of the pieces.
+///
+/// Both `LineLogHandler.log(event:)` and `LogFields` (the admission line's way round `Logger.Metadata`) write
+/// through these functions, so the two paths give the same bytes for the same fields.
 public protocol LogLineFormat: Sendable {
-    /// The line for one event, ending in a newline. `metadata` is already merged (event over provider over
+    /// Starts a line in an empty buffer.
+    static func begin(_ line: inout LogLine, timestamp: String, level: Logger.Level, label: String, message: String)
+    /// Adds one metadata field. Callers give fields in ascending key order (`String`'s `<`), each key once.
+    static func field(_ line: inout LogLine, key: String, value: Logger.MetadataValue)
+    /// Ends the line, with its newline.
+    static func end(_ line: inout LogLine)
+}
+
+extension LogLineFormat {
+    /// The whole line for one event, ending in a newline. `metadata` is already merged (event over provider over
     /// handler).
-    static func line(timestamp: String, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata)
-        -> Data
+    public static func line(
+        timestamp: String, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata
+    ) -> [UInt8] {
+        var line = LogLine(capacity: 256)
+        begin(&line, timestamp: timestamp, level: level, label: label, message: message)
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            field(&line, key: key, value: value)
+        }
+        end(&line)
+        return line.output.bytes
+    }
 }
 
 /// A swift-log handler that writes one line per event in `Format` to a `LogSink` (standard error unless told
@@ -36,10 +58,10 @@ public struct LineLogHandler<Format: LogLineFormat>: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        sink.write(line(for: event, at: LogTimestamp.now()), urgent: event.level >= .warning)
+        sink.write(bytes: line(for: event, at: LogTimestamp.now()), urgent: event.level >= .warning)
     }
 
-    func line(for event: LogEvent, at timestamp: String) -> Data {
+    func line(for event: LogEvent, at timestamp: String) -> [UInt8] {
         var fields = event.metadata ?? [:]
         // Precedence: the event's own metadata, then the provider's, then the handler's. Merging is skipped in
         // the usual case (no handler metadata, no provider): one dictionary fewer per line.
@@ -50,13 +72,54 @@ public struct LineLogHandler<Format: LogLineFormat>: LogHandler {
     }
 }
 
+/// A handler that takes an event's fields already in key order, so a caller that logs the same fields on every
+/// request (the admission line) need not build, hash and sort a `Logger.Metadata` for each.
+public protocol OrderedFieldsLogHandler: LogHandler {
+    /// Writes one event whose fields `fields` adds in ascending key order. Returns false, writing nothing, when
+    /// the handler has metadata of its own or a metadata provider: those must be merged by key, which only the
+    /// `Logger` path does; the caller then logs through its `Logger`. The level is the caller's to check.
+    func log(level: Logger.Level, message: String, fields: (inout LogFields) -> Void) -> Bool
+}
+
+/// The fields of one line, added in ascending key order (see `OrderedFieldsLogHandler`).
+public struct LogFields {
+    var line: LogLine
+    let format: any LogLineFormat.Type
+
+    /// Adds a field. `key` must sort after every key added before it.
+    public mutating func add(_ key: String, _ value: Logger.MetadataValue) {
+        format.field(&line, key: key, value: value)
+    }
+}
+
+extension LineLogHandler: OrderedFieldsLogHandler {
+    public func log(level: Logger.Level, message: String, fields: (inout LogFields) -> Void) -> Bool {
+        guard let line = orderedLine(level: level, message: message, at: LogTimestamp.now(), fields: fields) else {
+            return false
+        }
+        sink.write(bytes: line, urgent: level >= .warning)
+        return true
+    }
+
+    /// The line `log(level:message:fields:)` writes, or nil when it would write none.
+    func orderedLine(level: Logger.Level, message: String, at timestamp: String, fields: (inout LogFields) -> Void)
+        -> [UInt8]?
+    {
+        guard metadata.isEmpty, metadataProvider == nil else { return nil }
+        var ordered = LogFields(line: LogLine(capacity: 384), format: Format.self)
+        Format.begin(&ordered.line, timestamp: timestamp, level: level, label: label, message: message)
+        fields(&ordered)
+        Format.end(&ordered.line)
+        return ordered.line.output.bytes
+    }
+}
+
 /// `--log-format json`: one JSON object per line, `ts`, `level`, `logger`, `msg`, then the metadata in key order,
 /// for log pipelines that parse JSON.
 public enum JSONLineFormat: LogLineFormat {
-    public static func line(
-        timestamp: String, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata
-    ) -> Data {
-        var line = JSONOutput(capacity: 256)
+    public static func begin(
+        _ line: inout LogLine, timestamp: String, level: Logger.Level, label: String, message: String
+    ) {
         line.raw(#"{"ts":"#)
         line.string(timestamp)
         line.raw(#","level":"#)
@@ -65,14 +128,17 @@ public enum JSONLineFormat: LogLineFormat {
         line.string(label)
         line.raw(#","msg":"#)
         line.string(message)
-        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
-            line.raw(",")
-            line.string(key)
-            line.raw(":")
-            value.write(to: &line) { text, line in line.string(text) }
-        }
+    }
+
+    public static func field(_ line: inout LogLine, key: String, value: Logger.MetadataValue) {
+        line.raw(",")
+        line.string(key)
+        line.raw(":")
+        value.write(to: &line.output) { text, line in line.string(text) }
+    }
+
+    public static func end(_ line: inout LogLine) {
         line.raw("}\n")
-        return line.data
     }
 }
 
@@ -80,10 +146,9 @@ public enum JSONLineFormat: LogLineFormat {
 /// metadata in key order. Values that contain spaces, quotes, `=` or brackets are written as JSON strings, so a
 /// line still splits unambiguously.
 public enum TextLineFormat: LogLineFormat {
-    public static func line(
-        timestamp: String, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata
-    ) -> Data {
-        var line = JSONOutput(capacity: 256)
+    public static func begin(
+        _ line: inout LogLine, timestamp: String, level: Logger.Level, label: String, message: String
+    ) {
         line.append(timestamp)
         line.raw(" ")
         line.append(level.rawValue)
@@ -93,23 +158,40 @@ public enum TextLineFormat: LogLineFormat {
         // One event, one line: a newline in the message is written as `\n` (checked first, as the admission
         // message, logged per request, never has one).
         line.append(message.utf8.contains(0x0A) ? message.replacingOccurrences(of: "\n", with: "\\n") : message)
-        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
-            line.raw(" ")
-            line.append(key)
-            line.raw("=")
-            value.write(to: &line, leaf: bare)
-        }
+    }
+
+    public static func field(_ line: inout LogLine, key: String, value: Logger.MetadataValue) {
+        line.raw(" ")
+        line.append(key)
+        line.raw("=")
+        value.write(to: &line.output, leaf: bare)
+    }
+
+    public static func end(_ line: inout LogLine) {
         line.raw("\n")
-        return line.data
     }
 
     /// Plain text as it is when that cannot be misread, else a JSON string.
     static func bare(_ text: String, to line: inout JSONOutput) {
-        let plain = !text.isEmpty && text.utf8.allSatisfy { byte in
-            byte > 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "=") && byte != UInt8(ascii: ",")
-                && byte != UInt8(ascii: "[") && byte != UInt8(ascii: "]") && byte != 0x7F
-        }
+        let plain = !text.isEmpty && (text.utf8.withContiguousStorageIfAvailable(isPlain) ?? isPlain(Array(text.utf8)))
         plain ? line.append(text) : line.string(text)
+    }
+
+    /// No space or control byte, quote, `=`, `,` or bracket. A loop over the bytes in memory: every value of every
+    /// line goes through here, and iterating `String.UTF8View` byte by byte was a tenth of the admission line.
+    private static func isPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in bytes {
+            if byte <= 0x20 || byte == 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "=")
+                || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
+            {
+                return false
+            }
+        }
+        return true
+    }
+
+    private static func isPlain(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer(isPlain)
     }
 }
 
@@ -117,6 +199,19 @@ public enum TextLineFormat: LogLineFormat {
 public typealias JSONLogHandler = LineLogHandler<JSONLineFormat>
 /// The handler `serve --log-format text` installs.
 public typealias TextLogHandler = LineLogHandler<TextLineFormat>
+
+/// The buffer a `LogLineFormat` writes one line into. Opaque outside this module: the formats are this module's.
+public struct LogLine {
+    var output: JSONOutput
+
+    init(capacity: Int) {
+        output = JSONOutput(capacity: capacity)
+    }
+
+    mutating func raw(_ text: StaticString) { output.raw(text) }
+    mutating func append(_ text: String) { output.append(text) }
+    mutating func string(_ text: String) { output.string(text) }
+}
 
 extension Logger.MetadataValue {
     /// Writes the value with JSON's array and object punctuation; `leaf` writes each string (and dictionary key).

@@ -36,6 +36,15 @@ public final class LogSink: Sendable {
     /// Adds one line (ending in a newline). `urgent` lines, and every line when not batching, are written before
     /// this returns, together with any lines still pending before them.
     public func write(_ line: Data, urgent: Bool) {
+        append(line, urgent: urgent)
+    }
+
+    /// `write(_:urgent:)` for a line already in an array (what the handlers build): no conversion to `Data`.
+    public func write(bytes line: [UInt8], urgent: Bool) {
+        append(line, urgent: urgent)
+    }
+
+    private func append(_ line: some Collection<UInt8>, urgent: Bool) {
         let size = pending.withLock { buffer in
             buffer.append(contentsOf: line)
             return buffer.count
