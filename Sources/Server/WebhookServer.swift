@@ -77,7 +77,7 @@ public struct WebhookServer: Sendable {
         let tlsConfiguration = try certificates.serverConfiguration(clientCAPath: configuration.clientCAPath)
         let metrics = WebhookMetrics()
         metrics.rulesGeneration(rules.current.generation)
-        let tlsServing = NIOLockedValueBox(false)
+        let readiness = NIOLockedValueBox(Readiness.starting)
         let ports = NIOLockedValueBox((tls: 0, probe: 0))
 
         let mainRouter = Router()
@@ -86,7 +86,7 @@ public struct WebhookServer: Sendable {
             maxBodyBytes: configuration.maxBodyBytes, metrics: metrics, logger: logger
         ).register(on: mainRouter, benchmarkEndpoints: configuration.benchmarkEndpoints)
         let probeRouter = Router()
-        ProbeRoutes(tlsServing: tlsServing, prometheus: prometheus).register(on: probeRouter)
+        ProbeRoutes(readiness: readiness, prometheus: prometheus).register(on: probeRouter)
 
         let bothUp: @Sendable () async -> Void = {
             let bound = ports.withLockedValue { $0 }
@@ -108,7 +108,7 @@ public struct WebhookServer: Sendable {
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
-                tlsServing.withLockedValue { $0 = true }
+                readiness.withLockedValue { if $0 == .starting { $0 = .serving } }
                 ports.withLockedValue { $0.tls = channel.localAddress?.port ?? 0 }
                 await bothUp()
             },
@@ -128,11 +128,12 @@ public struct WebhookServer: Sendable {
 
         let group = ServiceGroup(
             configuration: .init(
-                // Shut down in reverse order: the TLS listener first, so that new connections are refused at
-                // once while in-flight reviews finish; probes last, so the kubelet sees the pod alive until then.
+                // Shut down in reverse order: readiness first (/readyz turns 503), then the TLS listener, so that
+                // new connections are refused at once while in-flight reviews finish; probes last, so the kubelet
+                // sees the pod alive until then.
                 services: [
                     .init(service: probeApp), .init(service: watcher, successTerminationBehavior: .ignore),
-                    .init(service: tlsApp),
+                    .init(service: tlsApp), .init(service: DrainingOnShutdown(readiness: readiness)),
                 ],
                 gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
                 logger: logger))

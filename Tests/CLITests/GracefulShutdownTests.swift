@@ -30,7 +30,9 @@ import Testing
         ])
         defer { server.kill() }
         let port = try await server.tlsPort(within: .seconds(30))
+        let probePort = try await server.probePort(within: .seconds(5))
         let client = try httpsClient(trusting: directory.appendingPathComponent("certs/ca.crt").path)
+        #expect(try await readyz(client, probePort) == (200, "ok\n"))
 
         let inFlight = 6
         let completed = NIOLockedValueBox(0)
@@ -52,6 +54,8 @@ import Testing
         try await waitUntil(.seconds(10)) { !canConnect(port: port) }
         // The listener closed first: the admissions, each waiting 6 s on the registry, are all still running.
         #expect(completed.withLockedValue { $0 } == 0, "new connections were accepted after SIGTERM until requests finished")
+        // Still draining, and saying so: the probe port answers, readiness is off.
+        #expect(try await readyz(client, probePort) == (503, "shutting down\n"))
 
         for request in requests {
             let answer = try await request.value
@@ -61,6 +65,11 @@ import Testing
         #expect(await server.exit(within: .seconds(20)) == 0, "stderr: \(server.stderr.suffix(2000))")
         try await client.shutdown()
         await hole.stop()
+    }
+
+    func readyz(_ client: HTTPClient, _ port: Int) async throws -> (Int, String) {
+        let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(5))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 16)))
     }
 
     func httpsClient(trusting caPath: String) throws -> HTTPClient {
@@ -96,9 +105,18 @@ final class ServeProcess: @unchecked Sendable {
 
     /// The TLS port from the `serving` log line.
     func tlsPort(within timeout: Duration) async throws -> Int {
+        try await port(#"https://127\.0\.0\.1:[0-9]+/mutate"#, within: timeout)
+    }
+
+    /// The probe port from the `serving` log line.
+    func probePort(within timeout: Duration) async throws -> Int {
+        try await port(#"http://127\.0\.0\.1:[0-9]+/readyz"#, within: timeout)
+    }
+
+    private func port(_ url: String, within timeout: Duration) async throws -> Int {
         var port: Int?
         try await waitUntil(timeout) {
-            guard let range = stderr.range(of: #"https://127\.0\.0\.1:[0-9]+/mutate"#, options: .regularExpression) else {
+            guard let range = stderr.range(of: url, options: .regularExpression) else {
                 return !process.isRunning
             }
             port = Int(stderr[range].split(separator: ":").last?.split(separator: "/").first ?? "")
