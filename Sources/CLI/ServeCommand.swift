@@ -55,6 +55,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between checks of the rule and certificate files.")
     var reloadInterval: Double = 2
 
+    @Option(help: ArgumentHelp("Seconds an idle keep-alive connection stays open.", valueName: "seconds"))
+    var idleTimeout: Double = 60
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a new connection has to complete its TLS handshake before it is closed.", valueName: "seconds"))
+    var handshakeTimeout: Double = 10
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a request's body has to arrive after its head before the request is dropped.",
+            valueName: "seconds"))
+    var readTimeout: Double = 10
+
     @Flag(help: .hidden)
     var benchmarkEndpoints = false
 
@@ -85,6 +99,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard requestTimeout > 0, reloadInterval > 0, maxBodyBytes > 0 else {
             throw ValidationError("--request-timeout, --reload-interval and --max-body-bytes must be positive")
+        }
+        // An upper bound keeps the conversion to milliseconds in range and catches a value given in milliseconds.
+        for (name, value) in [("--idle-timeout", idleTimeout), ("--handshake-timeout", handshakeTimeout), ("--read-timeout", readTimeout)]
+        where !(value > 0 && value <= 3600) {
+            throw ValidationError("\(name) must be more than 0 and at most 3600 seconds, not \(value)")
         }
     }
 
@@ -132,6 +151,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxBodyBytes = maxBodyBytes
         configuration.requestDeadline = .milliseconds(Int64(requestTimeout * 1000))
         configuration.reloadInterval = .milliseconds(Int64(reloadInterval * 1000))
+        configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+        configuration.handshakeTimeout = .milliseconds(Int64(handshakeTimeout * 1000))
+        configuration.requestReadTimeout = .milliseconds(Int64(readTimeout * 1000))
         configuration.benchmarkEndpoints = benchmarkEndpoints
 
         let server = WebhookServer(

@@ -224,3 +224,26 @@ import ReplacerCore
         #expect(process.terminationStatus == 0)
     }
 }
+
+extension ServeCommandTests {
+    @Test func connectionTimeoutsAreFlags() throws {
+        let parsed = try ReplacerCommand.parseAsRoot([
+            "serve", "--dev", "--idle-timeout", "90", "--handshake-timeout", "2.5", "--read-timeout", "4",
+        ])
+        let serve = try #require(parsed as? ServeCommand)
+        #expect((serve.idleTimeout, serve.handshakeTimeout, serve.readTimeout) == (90, 2.5, 4))
+        let defaults = try #require(try ReplacerCommand.parseAsRoot(["serve", "--dev"]) as? ServeCommand)
+        #expect((defaults.idleTimeout, defaults.handshakeTimeout, defaults.readTimeout) == (60, 10, 10))
+    }
+
+    @Test(arguments: [
+        ["--idle-timeout", "0"], ["--handshake-timeout", "-1"], ["--read-timeout", "5000"], ["--read-timeout", "nan"],
+    ])
+    func connectionTimeoutsOutOfRangeAreRefused(_ flag: [String]) {
+        #expect {
+            _ = try ReplacerCommand.parseAsRoot(["serve", "--dev"] + flag)
+        } throws: { error in
+            ReplacerCommand.message(for: error).contains(flag[0])
+        }
+    }
+}
