@@ -41,7 +41,14 @@ public struct AdmissionReviewer: Sendable {
         do throws(JSONReadError) {
             review = try AdmissionReviewRequest(json: body)
         } catch {
-            return .rejected(status: 400, message: "the body is not an AdmissionReview: \(error)")
+            // A top-level `kind` that is an object is an AdmissionRequest's GroupVersionKind: someone posted the
+            // request (as many policy test fixtures store it) without the AdmissionReview around it.
+            let kindIsObject = error.path == ["kind"] && error.kind == .wrongType(expected: "a string")
+                && error.offset.map { $0 < body.count && body[body.startIndex + $0] == UInt8(ascii: "{") } == true
+            let hint = kindIsObject
+                ? #"; this looks like a bare AdmissionRequest: wrap it as {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{...}}"#
+                : ""
+            return .rejected(status: 400, message: "the body is not an AdmissionReview: \(error)\(hint)")
         }
         guard let request = review.request else {
             return .rejected(status: 400, message: "the AdmissionReview has no \"request\"")

@@ -170,6 +170,7 @@ import ReplacerServer
         (#"{"request":{"kind":{"kind":"Pod"}}}"#, "missing \"uid\""),
         (#"{"request":{"uid":"x","object":{"spec":{"containers":"nope"}}}}"#, "wrong type at request.object.spec.containers"),
         ("", "not an AdmissionReview"),
+        (#"{"uid":"x","kind":{"group":"","version":"v1","kind":"Pod"},"object":{}}"#, "bare AdmissionRequest: wrap it as"),
     ])
     func malformedBodiesAreRejectedWith400(_ body: String, _ message: String) async throws {
         guard case .rejected(let status, let text) = await reviewer.review(Data(body.utf8), ruleSet: try await ruleSet()) else {
@@ -178,6 +179,15 @@ import ReplacerServer
         }
         #expect(status == 400)
         #expect(text.contains(message), "\(text)")
+    }
+
+    @Test func aKindOfAnotherTypeGetsNoHintAboutBareRequests() async throws {
+        guard case .rejected(_, let text) = await reviewer.review(Data(#"{"apiVersion":"v1","kind":7}"#.utf8), ruleSet: try await ruleSet())
+        else {
+            Issue.record("expected a rejection")
+            return
+        }
+        #expect(text == "the body is not an AdmissionReview: wrong type at kind (expected a string)")
     }
 }
 
