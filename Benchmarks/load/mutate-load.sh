@@ -5,7 +5,9 @@
 # certificate on 127.0.0.1 and `--benchmark-endpoints`, waits for /readyz, then runs wrk over keep-alive TLS:
 #   1. POST /mutate with a 3-container Pod AdmissionReview (pod-review.json) and the five-stage rules.yaml;
 #   2. POST /noop with the same body: same TLS, HTTP and body reading, a fixed answer, no JSON and no engine;
-#   3. POST /mutate again, paced to half of run 1's throughput, for the latency a webhook sees when not saturated.
+#   3. POST /noop-review with the same body: also reads the review with /mutate's JSON reader and answers with its
+#      uid (the least any webhook does), no engine, patch, log line or metrics;
+#   4. POST /mutate again, paced to half of run 1's throughput, for the latency a webhook sees when not saturated.
 # The server's RSS (VmRSS) is sampled at start, every second under load, and after. Only 127.0.0.1 is used, every
 # loop is bounded, and the server this script started is stopped on exit.
 #
@@ -48,6 +50,12 @@ answer="$(curl -fsS --cacert "$ca" --max-time 5 -H 'Content-Type: application/js
 case "$answer" in
 *'"patch"'*) ;;
 *) echo "/mutate did not answer with a patch: $answer" >&2; exit 1 ;;
+esac
+baseline="$(curl -fsS --cacert "$ca" --max-time 5 -H 'Content-Type: application/json' \
+    --data-binary @"$here/pod-review.json" "$base/noop-review")"
+case "$baseline" in
+*'"allowed":true'*) ;;
+*) echo "/noop-review did not admit the review: $baseline" >&2; exit 1 ;;
 esac
 
 # Samples RSS once a second until killed or until the run is surely over.
@@ -100,6 +108,7 @@ run mutate "$base/mutate" mutate.lua "$here/pod-review.json"
 sleep 2
 rss_after_mutate="$(rss_kb)"
 run noop "$base/noop" mutate.lua "$here/pod-review.json"
+run noop-review "$base/noop-review" mutate.lua "$here/pod-review.json"
 peak="$(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$out/mutate.wrk")"
 # Each connection waits DELAY ms before each request and then for the answer, so it sends one request every
 # DELAY + latency ms: aim at half of the peak assuming ~1 ms latency (wrk's delay has 1 ms steps; the row shows
@@ -116,9 +125,12 @@ echo "wrk: $threads threads, $connections connections, ${duration}s, keep-alive 
 echo "body: $(wc -c < "$here/pod-review.json") bytes; answer: ${#answer} bytes; server log level: $log_level"
 summary mutate
 summary noop
+summary noop-review
 summary mutate-half-peak
 echo "half-peak pacing: each connection waits ${pause} ms before each request (aim: half of ${peak} req/s)"
 awk -v m="$(awk '/^Requests\/sec:/ { print $2 }' "$out/mutate.wrk")" -v n="$(awk '/^Requests\/sec:/ { print $2 }' "$out/noop.wrk")" \
     'BEGIN { if (n > 0) printf "mutate / noop throughput: %.1f %%\n", 100 * m / n }'
+awk -v m="$(awk '/^Requests\/sec:/ { print $2 }' "$out/mutate.wrk")" -v n="$(awk '/^Requests\/sec:/ { print $2 }' "$out/noop-review.wrk")" \
+    'BEGIN { if (n > 0) printf "mutate / noop-review throughput: %.1f %%\n", 100 * m / n }'
 echo "server RSS: start ${rss_start} KiB, after /mutate load ${rss_after_mutate} KiB, end ${rss_end} KiB"
 echo "raw output: $out"

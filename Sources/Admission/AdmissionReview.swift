@@ -105,6 +105,11 @@ package struct AdmissionReviewResponse: Sendable {
     package var kind = "AdmissionReview"
     package var response: AdmissionResponse
 
+    package init(apiVersion: String, response: AdmissionResponse) {
+        self.apiVersion = apiVersion
+        self.response = response
+    }
+
     /// The answer as compact JSON, members in a fixed order.
     package func json() -> Data {
         var out = JSONOutput(capacity: 192 + (response.patch?.utf8.count ?? 0))
@@ -148,6 +153,12 @@ package struct AdmissionResponse: Sendable {
     package var patch: String?
     package var warnings: [String]?
     package var status: Status?
+
+    /// An answer with nothing but the verdict; patch, warnings and status are added as needed.
+    package init(uid: String, allowed: Bool) {
+        self.uid = uid
+        self.allowed = allowed
+    }
 
     package struct Status: Sendable {
         package var code: Int

@@ -109,3 +109,22 @@ import Testing
         }
     }
 }
+
+/// `/noop-review`, the load benchmark's second baseline: reads the review like `/mutate` and admits it unchanged.
+@Suite struct AdmitUnchangedTests {
+    @Test func copiesTheUidAndVersionAndAdmitsWithoutAPatch() throws {
+        for apiVersion in ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"] {
+            let body = review(pod(containers: ["nginx:1.27"]), apiVersion: apiVersion, uid: "u-\(apiVersion.count)")
+            let answer = try decodeAnswer(try #require(WebhookRoutes.admitUnchanged(body)))
+            #expect(answer.apiVersion == apiVersion)
+            #expect(answer.uid == "u-\(apiVersion.count)")
+            #expect(answer.allowed)
+            #expect(answer.patch == nil && answer.warnings.isEmpty)
+        }
+    }
+
+    @Test(arguments: ["", "{}", #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#, "[1]"])
+    func aBodyWithoutARequestHasNoAnswer(_ body: String) {
+        #expect(WebhookRoutes.admitUnchanged(Data(body.utf8)) == nil)
+    }
+}

@@ -45,7 +45,24 @@ struct WebhookRoutes: Sendable {
                 _ = try await collect(request)
                 return Self.json(Self.noopAnswer)
             }
+            router.post("/noop-review") { request, _ in
+                let body = try await collect(request)
+                guard let answer = Self.admitUnchanged(body) else {
+                    return Self.error(status: 400, "the body is not an AdmissionReview with a request")
+                }
+                return Self.json(answer)
+            }
         }
+    }
+
+    /// What `/noop-review` answers: the review read with the same reader as `/mutate`, then admitted with no
+    /// engine, patch, log line or metrics. The least any webhook must do (it cannot answer without the uid), so
+    /// `/mutate` against it shows what the rules, patch and bookkeeping cost. Nil when there is no request.
+    static func admitUnchanged(_ body: Data) -> Data? {
+        guard let review = try? AdmissionReviewRequest(json: body), let request = review.request else { return nil }
+        let apiVersion = review.apiVersion == "admission.k8s.io/v1beta1" ? "admission.k8s.io/v1beta1" : "admission.k8s.io/v1"
+        return AdmissionReviewResponse(apiVersion: apiVersion, response: AdmissionResponse(uid: request.uid, allowed: true))
+            .json()
     }
 
     static let noopAnswer = Data(
