@@ -111,9 +111,10 @@ run noop "$base/noop" mutate.lua "$here/pod-review.json"
 run noop-review "$base/noop-review" mutate.lua "$here/pod-review.json"
 peak="$(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$out/mutate.wrk")"
 # Each connection waits DELAY ms before each request and then for the answer, so it sends one request every
-# DELAY + latency ms: aim at half of the peak assuming ~1 ms latency (wrk's delay has 1 ms steps; the row shows
-# the rate actually reached).
-pause=$(( connections * 1000 * 2 / peak - 1 ))
+# DELAY + latency ms: aim at half of the peak assuming ~1 ms latency (wrk's delay has 1 ms steps, so the delay is
+# rounded to the nearest step, not down, which above ~21 k req/s would pace at two thirds of the peak; the row
+# shows the rate actually reached).
+pause="$(awk -v c="$connections" -v p="$peak" 'BEGIN { printf "%d", c * 1000 * 2 / p - 1 + 0.5 }')"
 [ "$pause" -ge 1 ] || pause=1
 run mutate-half-peak "$base/mutate" mutate.lua "$here/pod-review.json" "$pause"
 sleep 2

@@ -37,8 +37,9 @@ public struct WebhookServer: Sendable {
         /// A request whose body has not fully arrived this long after its head is dropped (connection or HTTP/2
         /// stream closed). The API server sends a review at once and gives up after at most 30 s.
         public var requestReadTimeout: Duration = .seconds(10)
-        /// Adds `POST /noop` on the TLS port, which reads the body and answers a fixed AdmissionReview: the
-        /// baseline the load benchmark compares `/mutate` against (same TLS, HTTP and body cost, no work).
+        /// Adds `POST /noop` on the TLS port, which reads the body and answers a fixed AdmissionReview, and
+        /// `POST /noop-review`, which also reads the review and admits it: the baselines the load benchmark compares
+        /// `/mutate` against (same TLS, HTTP and body cost; no work, or only the JSON reading).
         public var benchmarkEndpoints = false
 
         public init(certificatePath: String, keyPath: String) {
