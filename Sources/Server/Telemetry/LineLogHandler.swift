@@ -73,8 +73,9 @@ public struct LineLogHandler<Format: LogLineFormat>: LogHandler {
 }
 
 /// A handler that takes an event's fields already in key order, so a caller that logs the same fields on every
-/// request (the admission line) need not build, hash and sort a `Logger.Metadata` for each.
-public protocol OrderedFieldsLogHandler: LogHandler {
+/// request (the admission line) need not build, hash and sort a `Logger.Metadata` for each. Package-only: the
+/// fields are written by this module's formats, so only this module's handlers can take them.
+package protocol OrderedFieldsLogHandler: LogHandler {
     /// Writes one event whose fields `fields` adds in ascending key order. Returns false, writing nothing, when
     /// the handler has metadata of its own or a metadata provider: those must be merged by key, which only the
     /// `Logger` path does; the caller then logs through its `Logger`. The level is the caller's to check.
@@ -82,18 +83,18 @@ public protocol OrderedFieldsLogHandler: LogHandler {
 }
 
 /// The fields of one line, added in ascending key order (see `OrderedFieldsLogHandler`).
-public struct LogFields {
+package struct LogFields {
     var line: LogLine
     let format: any LogLineFormat.Type
 
     /// Adds a field. `key` must sort after every key added before it.
-    public mutating func add(_ key: String, _ value: Logger.MetadataValue) {
+    package mutating func add(_ key: String, _ value: Logger.MetadataValue) {
         format.field(&line, key: key, value: value)
     }
 }
 
 extension LineLogHandler: OrderedFieldsLogHandler {
-    public func log(level: Logger.Level, message: String, fields: (inout LogFields) -> Void) -> Bool {
+    package func log(level: Logger.Level, message: String, fields: (inout LogFields) -> Void) -> Bool {
         guard let line = orderedLine(level: level, message: message, at: LogTimestamp.now(), fields: fields) else {
             return false
         }
