@@ -100,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard requestTimeout > 0, reloadInterval > 0, maxBodyBytes > 0 else {
             throw ValidationError("--request-timeout, --reload-interval and --max-body-bytes must be positive")
         }
-        // An upper bound keeps the conversion to milliseconds in range and catches a value given in milliseconds.
+        // The upper bound catches a value given in milliseconds.
         for (name, value) in [("--idle-timeout", idleTimeout), ("--handshake-timeout", handshakeTimeout), ("--read-timeout", readTimeout)]
         where !(value > 0 && value <= 3600) {
             throw ValidationError("\(name) must be more than 0 and at most 3600 seconds, not \(value)")
@@ -151,9 +151,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxBodyBytes = maxBodyBytes
         configuration.requestDeadline = .milliseconds(Int64(requestTimeout * 1000))
         configuration.reloadInterval = .milliseconds(Int64(reloadInterval * 1000))
-        configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
-        configuration.handshakeTimeout = .milliseconds(Int64(handshakeTimeout * 1000))
-        configuration.requestReadTimeout = .milliseconds(Int64(readTimeout * 1000))
+        configuration.idleTimeout = .seconds(idleTimeout)
+        configuration.handshakeTimeout = .seconds(handshakeTimeout)
+        configuration.requestReadTimeout = .seconds(readTimeout)
         configuration.benchmarkEndpoints = benchmarkEndpoints
 
         let server = WebhookServer(
