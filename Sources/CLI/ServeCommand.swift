@@ -86,6 +86,25 @@ struct ServeCommand: AsyncParsableCommand {
 
     enum LogFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
+    /// The server's configuration from the flags (the certificate paths are the given ones, or `--dev`'s).
+    func serverConfiguration(certificatePath: String, keyPath: String) -> WebhookServer.Configuration {
+        var configuration = WebhookServer.Configuration(certificatePath: certificatePath, keyPath: keyPath)
+        configuration.host = host ?? (dev ? "127.0.0.1" : "0.0.0.0")
+        configuration.probeHost = configuration.host
+        configuration.port = port
+        configuration.probePort = probePort
+        configuration.rulesPath = rules.rules
+        configuration.clientCAPath = clientCA
+        configuration.maxBodyBytes = maxBodyBytes
+        configuration.requestDeadline = .milliseconds(Int64(requestTimeout * 1000))
+        configuration.reloadInterval = .milliseconds(Int64(reloadInterval * 1000))
+        configuration.idleTimeout = .seconds(idleTimeout)
+        configuration.handshakeTimeout = .seconds(handshakeTimeout)
+        configuration.requestReadTimeout = .seconds(readTimeout)
+        configuration.benchmarkEndpoints = benchmarkEndpoints
+        return configuration
+    }
+
     func validate() throws {
         if !dev && (tlsCert == nil || tlsKey == nil) {
             throw ValidationError("give --tls-cert and --tls-key, or --dev for a development certificate on loopback")
@@ -141,20 +160,7 @@ struct ServeCommand: AsyncParsableCommand {
         if dev {
             (certificatePath, keyPath) = try Self.developmentCertificate(in: devCertDir, port: port, logger: logger)
         }
-        var configuration = WebhookServer.Configuration(certificatePath: certificatePath, keyPath: keyPath)
-        configuration.host = host ?? (dev ? "127.0.0.1" : "0.0.0.0")
-        configuration.probeHost = configuration.host
-        configuration.port = port
-        configuration.probePort = probePort
-        configuration.rulesPath = rules.rules
-        configuration.clientCAPath = clientCA
-        configuration.maxBodyBytes = maxBodyBytes
-        configuration.requestDeadline = .milliseconds(Int64(requestTimeout * 1000))
-        configuration.reloadInterval = .milliseconds(Int64(reloadInterval * 1000))
-        configuration.idleTimeout = .seconds(idleTimeout)
-        configuration.handshakeTimeout = .seconds(handshakeTimeout)
-        configuration.requestReadTimeout = .seconds(readTimeout)
-        configuration.benchmarkEndpoints = benchmarkEndpoints
+        let configuration = serverConfiguration(certificatePath: certificatePath, keyPath: keyPath)
 
         let server = WebhookServer(
             configuration: configuration, rules: RulesStore(ruleSet), loader: CommandEnvironment.loader(registry: registry),

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Testing
 import ReplacerCore
+import ReplacerServer
 @testable import ReplacerCLI
 
 @Suite struct ExplainCommandTests {
@@ -231,9 +232,19 @@ extension ServeCommandTests {
             "serve", "--dev", "--idle-timeout", "90", "--handshake-timeout", "2.5", "--read-timeout", "4",
         ])
         let serve = try #require(parsed as? ServeCommand)
-        #expect((serve.idleTimeout, serve.handshakeTimeout, serve.readTimeout) == (90, 2.5, 4))
+        let configuration = serve.serverConfiguration(certificatePath: "c.pem", keyPath: "k.pem")
+        #expect(configuration.idleTimeout == .seconds(90))
+        #expect(configuration.handshakeTimeout == .milliseconds(2500))
+        #expect(configuration.requestReadTimeout == .seconds(4))
+        #expect(configuration.host == "127.0.0.1" && configuration.certificatePath == "c.pem")
+        // Without the flags, the server's own defaults.
         let defaults = try #require(try ReplacerCommand.parseAsRoot(["serve", "--dev"]) as? ServeCommand)
-        #expect((defaults.idleTimeout, defaults.handshakeTimeout, defaults.readTimeout) == (60, 10, 10))
+            .serverConfiguration(certificatePath: "c.pem", keyPath: "k.pem")
+        let library = WebhookServer.Configuration(certificatePath: "c.pem", keyPath: "k.pem")
+        #expect(defaults.idleTimeout == library.idleTimeout)
+        #expect(defaults.handshakeTimeout == library.handshakeTimeout)
+        #expect(defaults.requestReadTimeout == library.requestReadTimeout)
+        #expect(defaults.requestDeadline == library.requestDeadline && defaults.reloadInterval == library.reloadInterval)
     }
 
     @Test(arguments: [
