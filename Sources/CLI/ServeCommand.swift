@@ -150,7 +150,10 @@ struct ServeCommand: AsyncParsableCommand {
 
         let registry = try plugins.registry()
         let ruleSet: RuleSet
+        let rulesBaseline: Data?
         do {
+            // Read before loading: the watcher compares against this, so an edit landing after the load is seen.
+            rulesBaseline = rules.rules.flatMap { FileManager.default.contents(atPath: $0) }
             ruleSet = try await RulesLoading.load(rules.rules, registry: registry)
         } catch {
             try CommandOutput(stderr: "error: \(error)\n", exitCode: CommandOutput.Code.failure).emit()
@@ -160,7 +163,8 @@ struct ServeCommand: AsyncParsableCommand {
         if dev {
             (certificatePath, keyPath) = try Self.developmentCertificate(in: devCertDir, port: port, logger: logger)
         }
-        let configuration = serverConfiguration(certificatePath: certificatePath, keyPath: keyPath)
+        var configuration = serverConfiguration(certificatePath: certificatePath, keyPath: keyPath)
+        configuration.rulesBaseline = rulesBaseline
 
         let server = WebhookServer(
             configuration: configuration, rules: RulesStore(ruleSet), loader: CommandEnvironment.loader(registry: registry),

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Hummingbird
 import HummingbirdCore
 import HummingbirdHTTP2
@@ -22,6 +27,11 @@ public struct WebhookServer: Sendable {
         public var probePort = 8080
         /// The rule file to watch; nil when the rules did not come from a file (the embedded default).
         public var rulesPath: String?
+        /// The rule file's contents as read just *before* the current rules were loaded from it. The watcher
+        /// compares against these, so a change that lands between loading and watching is still picked up (it
+        /// would otherwise become the watcher's first view of the file and never count as a change). Nil: the
+        /// watcher reads the file when it starts.
+        public var rulesBaseline: Data?
         public var certificatePath: String
         public var keyPath: String
         /// With a CA bundle, clients must present a certificate it signed (the API server can be configured to).
@@ -125,7 +135,8 @@ public struct WebhookServer: Sendable {
             logger: logger)
         let watcher = FileWatcher(
             rulesPath: configuration.rulesPath, loader: loader, rules: rules, certificates: certificates,
-            interval: configuration.reloadInterval, metrics: metrics, logger: logger)
+            interval: configuration.reloadInterval, metrics: metrics, logger: logger,
+            rulesBaseline: configuration.rulesBaseline)
 
         let group = ServiceGroup(
             configuration: .init(

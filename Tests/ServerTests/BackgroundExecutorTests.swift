@@ -43,14 +43,15 @@ struct ThreadRecordingMatcher: Matcher {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
 
         let loader = RuleSetLoader(registry: try MatcherRegistry([ThreadRecordingMatcher.self]))
+        let baseline = FileManager.default.contents(atPath: path)
         let store = RulesStore(try await loader.load(contentsOf: path), drainDelay: .milliseconds(10))
         let watcher = FileWatcher(
             rulesPath: path, loader: loader, rules: store, certificates: nil, interval: .milliseconds(20),
-            metrics: WebhookMetrics(), logger: Logger(label: "test"))
+            metrics: WebhookMetrics(), logger: Logger(label: "test"), rulesBaseline: baseline)
+        ThreadRecordingMatcher.compiledInBackground.withLock { $0.removeAll() }
         let watching = Task { try await watcher.run() }
         defer { watching.cancel() }
 
-        ThreadRecordingMatcher.compiledInBackground.withLock { $0.removeAll() }
         try await Task.sleep(for: .milliseconds(60))
         try Data((text + "# changed\n").utf8).write(to: URL(fileURLWithPath: path))
         for _ in 0..<250 where store.current.generation < 2 {
@@ -58,5 +59,35 @@ struct ThreadRecordingMatcher: Matcher {
         }
         #expect(store.current.generation == 2, "the changed file was not reloaded")
         #expect(ThreadRecordingMatcher.compiledInBackground.withLock { $0 } == [true])
+    }
+}
+
+@Suite struct FileWatcherBaselineTests {
+    /// The rules were loaded, then the file changed before the watcher first looked at it: the watcher must
+    /// compare against what was loaded, not against its own first read, or the change is never applied.
+    @Test func aChangeBetweenLoadingAndWatchingIsReloaded() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baseline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("rules.yaml").path
+        let text = "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: hub, matcher: prefix, rules: {docker.io: a.corp}}]\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+
+        let loader = RuleSetLoader(registry: registry)
+        let baseline = FileManager.default.contents(atPath: path)
+        let store = RulesStore(try await loader.load(contentsOf: path), drainDelay: .milliseconds(10))
+        try Data(text.replacingOccurrences(of: "a.corp", with: "b.corp").utf8).write(to: URL(fileURLWithPath: path))
+
+        let watcher = FileWatcher(
+            rulesPath: path, loader: loader, rules: store, certificates: nil, interval: .milliseconds(20),
+            metrics: WebhookMetrics(), logger: Logger(label: "test"), rulesBaseline: baseline)
+        let watching = Task { try await watcher.run() }
+        defer { watching.cancel() }
+        for _ in 0..<250 where store.current.generation < 2 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(store.current.generation == 2, "the edit made before watching began was not applied")
+        let result = await Pipeline(store.current.ruleSet).run("nginx:1.27", context: EvaluationContext())
+        #expect(result.image == "b.corp/library/nginx:1.27")
     }
 }

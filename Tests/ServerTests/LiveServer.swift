@@ -53,6 +53,7 @@ final class LiveServer: @unchecked Sendable {
             try clientCA.caCertificatePEM.write(toFile: clientCAPath!, atomically: true, encoding: .utf8)
         }
         let loader = RuleSetLoader(registry: registry, verifierFactory: verifierFactory)
+        let baseline = FileManager.default.contents(atPath: rulesPath)
         rules = RulesStore(try await loader.load(contentsOf: rulesPath), drainDelay: .milliseconds(100))
         var configuration = WebhookServer.Configuration(
             certificatePath: directory.appendingPathComponent("tls/tls.crt").path,
@@ -62,6 +63,7 @@ final class LiveServer: @unchecked Sendable {
         configuration.port = 0
         configuration.probePort = 0
         configuration.rulesPath = rulesPath
+        configuration.rulesBaseline = baseline
         configuration.clientCAPath = clientCAPath
         configuration.maxBodyBytes = maxBodyBytes
         configuration.reloadInterval = .milliseconds(50)

@@ -20,6 +20,9 @@ struct FileWatcher: Service {
     let interval: Duration
     let metrics: WebhookMetrics
     let logger: Logger
+    /// What the current rules were loaded from (see `WebhookServer.Configuration.rulesBaseline`); nil: read the
+    /// file when watching starts.
+    var rulesBaseline: Data? = nil
 
     func run() async throws {
         // Off the event loops: reading files and compiling a rule file must not hold up requests. A child task
@@ -33,7 +36,7 @@ struct FileWatcher: Service {
     }
 
     private func watch() async throws {
-        var seenRules = rulesPath.flatMap(Self.read)
+        var seenRules = rulesBaseline ?? rulesPath.flatMap(Self.read)
         var seenCertificates = certificates.map { Self.read($0.certificatePath).map { [$0] } ?? [] }
         var seenKeys = certificates.flatMap { Self.read($0.keyPath) }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
