@@ -84,6 +84,11 @@ public struct WebhookServer: Sendable {
     /// Serves until the task is cancelled or, with `handleSignals`, SIGTERM/SIGINT arrive; then stops accepting,
     /// lets in-flight requests finish and returns.
     public func run(handleSignals: Bool = true, onReady: @escaping @Sendable (BoundPorts) async -> Void = { _ in }) async throws {
+        // Read before the store loads them: the watcher compares against these bytes, so a rotation that lands
+        // while the server starts is still picked up.
+        let certificateBaseline = (
+            certificate: FileWatcher.read(configuration.certificatePath), key: FileWatcher.read(configuration.keyPath)
+        )
         let certificates = try CertificateStore(certificatePath: configuration.certificatePath, keyPath: configuration.keyPath)
         let tlsConfiguration = try certificates.serverConfiguration(clientCAPath: configuration.clientCAPath)
         let metrics = WebhookMetrics()
@@ -136,7 +141,7 @@ public struct WebhookServer: Sendable {
         let watcher = FileWatcher(
             rulesPath: configuration.rulesPath, loader: loader, rules: rules, certificates: certificates,
             interval: configuration.reloadInterval, metrics: metrics, logger: logger,
-            rulesBaseline: configuration.rulesBaseline)
+            rulesBaseline: configuration.rulesBaseline, certificateBaseline: certificateBaseline)
 
         let group = ServiceGroup(
             configuration: .init(

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 import ReplacerCore
 import Synchronization
 import Testing
@@ -89,5 +90,35 @@ struct ThreadRecordingMatcher: Matcher {
         #expect(store.current.generation == 2, "the edit made before watching began was not applied")
         let result = await Pipeline(store.current.ruleSet).run("nginx:1.27", context: EvaluationContext())
         #expect(result.image == "b.corp/library/nginx:1.27")
+    }
+
+    /// The same for the serving certificate: a rotation between loading it and watching is served.
+    @Test func aRotationBetweenLoadingAndWatchingIsServed() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baseline-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tls = directory.path
+        let first = try DevelopmentCertificates(commonName: "first", dnsNames: ["localhost"])
+        try first.write(to: tls)
+        let (certificatePath, keyPath) = (tls + "/tls.crt", tls + "/tls.key")
+        let baseline = (
+            certificate: FileManager.default.contents(atPath: certificatePath), key: FileManager.default.contents(atPath: keyPath)
+        )
+        let store = try CertificateStore(certificatePath: certificatePath, keyPath: keyPath)
+        let rotated = try DevelopmentCertificates(commonName: "rotated", dnsNames: ["localhost"])
+        try rotated.write(to: tls)
+        let served = { try store.currentChain.first?.toDERBytes() }
+        #expect(try served() == (try NIOSSLCertificate(bytes: Array(first.certificatePEM.utf8), format: .pem).toDERBytes()))
+
+        let watcher = FileWatcher(
+            rulesPath: nil, loader: RuleSetLoader(registry: registry), rules: RulesStore(try await ruleSet()),
+            certificates: store, interval: .milliseconds(20), metrics: WebhookMetrics(), logger: Logger(label: "test"),
+            certificateBaseline: baseline)
+        let watching = Task { try await watcher.run() }
+        defer { watching.cancel() }
+        let expected = try NIOSSLCertificate(bytes: Array(rotated.certificatePEM.utf8), format: .pem).toDERBytes()
+        for _ in 0..<250 where try served() != expected {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try served() == expected, "the certificate rotated before watching began is not served")
     }
 }

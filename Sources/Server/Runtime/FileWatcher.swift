@@ -23,6 +23,9 @@ struct FileWatcher: Service {
     /// What the current rules were loaded from (see `WebhookServer.Configuration.rulesBaseline`); nil: read the
     /// file when watching starts.
     var rulesBaseline: Data? = nil
+    /// The certificate and key files as read just before `certificates` loaded them, for the same reason; nil:
+    /// read them when watching starts.
+    var certificateBaseline: (certificate: Data?, key: Data?)? = nil
 
     func run() async throws {
         // Off the event loops: reading files and compiling a rule file must not hold up requests. A child task
@@ -37,8 +40,11 @@ struct FileWatcher: Service {
 
     private func watch() async throws {
         var seenRules = rulesBaseline ?? rulesPath.flatMap(Self.read)
-        var seenCertificates = certificates.map { Self.read($0.certificatePath).map { [$0] } ?? [] }
-        var seenKeys = certificates.flatMap { Self.read($0.keyPath) }
+        let baseline = certificateBaseline
+        var seenCertificates = certificates.map { store in
+            (baseline.map { $0.certificate } ?? Self.read(store.certificatePath)).map { [$0] } ?? []
+        }
+        var seenKeys = certificates.flatMap { store in baseline.map { $0.key } ?? Self.read(store.keyPath) }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 // Graceful shutdown ends the wait at once rather than after up to one interval.

@@ -30,6 +30,9 @@ public final class CertificateStore: Sendable {
         self.identity = NIOLockedValueBox(try Self.load(certificatePath: certificatePath, keyPath: keyPath))
     }
 
+    /// The chain new handshakes are served now.
+    var currentChain: [NIOSSLCertificate] { identity.withLockedValue { $0.chain } }
+
     /// Re-reads the files. On failure the previous certificate stays in use and the error is thrown.
     public func reload() throws {
         let loaded = try Self.load(certificatePath: certificatePath, keyPath: keyPath)
