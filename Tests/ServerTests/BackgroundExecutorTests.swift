@@ -7,6 +7,15 @@ import Testing
 
 @testable import ReplacerServer
 
+/// A new temporary directory holding `rules.yaml` with `text`; the caller removes the directory.
+func rulesFile(_ text: String) throws -> (directory: URL, path: String) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("rules.yaml").path
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    return (directory, path)
+}
+
 /// Records whether its stages are compiled on the background executor's thread.
 struct ThreadRecordingMatcher: Matcher {
     static let id = "thread-recording"
@@ -36,12 +45,9 @@ struct ThreadRecordingMatcher: Matcher {
     }
 
     @Test func aReloadCompilesTheRulesOffTheCallersThreads() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("watcher-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("rules.yaml").path
         let text = "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: recorded, matcher: thread-recording}]\n"
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let (directory, path) = try rulesFile(text)
+        defer { try? FileManager.default.removeItem(at: directory) }
 
         let loader = RuleSetLoader(registry: try MatcherRegistry([ThreadRecordingMatcher.self]))
         let baseline = FileManager.default.contents(atPath: path)
@@ -67,12 +73,9 @@ struct ThreadRecordingMatcher: Matcher {
     /// The rules were loaded, then the file changed before the watcher first looked at it: the watcher must
     /// compare against what was loaded, not against its own first read, or the change is never applied.
     @Test func aChangeBetweenLoadingAndWatchingIsReloaded() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baseline-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("rules.yaml").path
         let text = "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: hub, matcher: prefix, rules: {docker.io: a.corp}}]\n"
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let (directory, path) = try rulesFile(text)
+        defer { try? FileManager.default.removeItem(at: directory) }
 
         let loader = RuleSetLoader(registry: registry)
         let baseline = FileManager.default.contents(atPath: path)
