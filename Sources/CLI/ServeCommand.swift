@@ -69,6 +69,12 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "seconds"))
     var readTimeout: Double = 10
 
+    @Option(
+        help: ArgumentHelp(
+            "Seconds to keep accepting after SIGTERM, with /readyz already 503, before the listener closes (instead of a preStop sleep).",
+            valueName: "seconds"))
+    var shutdownDelay: Double = 0
+
     @Flag(help: .hidden)
     var benchmarkEndpoints = false
 
@@ -101,6 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.idleTimeout = .seconds(idleTimeout)
         configuration.handshakeTimeout = .seconds(handshakeTimeout)
         configuration.requestReadTimeout = .seconds(readTimeout)
+        configuration.shutdownDelay = .seconds(shutdownDelay)
         configuration.benchmarkEndpoints = benchmarkEndpoints
         return configuration
     }
@@ -123,6 +130,9 @@ struct ServeCommand: AsyncParsableCommand {
         for (name, value) in [("--idle-timeout", idleTimeout), ("--handshake-timeout", handshakeTimeout), ("--read-timeout", readTimeout)]
         where !(value > 0 && value <= 3600) {
             throw ValidationError("\(name) must be more than 0 and at most 3600 seconds, not \(value)")
+        }
+        guard shutdownDelay >= 0, shutdownDelay <= 300 else {
+            throw ValidationError("--shutdown-delay must be between 0 and 300 seconds, not \(shutdownDelay)")
         }
     }
 

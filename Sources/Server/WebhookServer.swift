@@ -47,6 +47,10 @@ public struct WebhookServer: Sendable {
         /// A request whose body has not fully arrived this long after its head is dropped (connection or HTTP/2
         /// stream closed). The API server sends a review at once and gives up after at most 30 s.
         public var requestReadTimeout: Duration = .seconds(10)
+        /// How long the server keeps accepting after shutdown begins, with `/readyz` already 503, so that the
+        /// endpoint removal reaches every API server before the listener closes (what a `preStop` sleep does, for
+        /// images without a `sleep` binary). Zero: stop accepting at once.
+        public var shutdownDelay: Duration = .zero
         /// Adds `POST /noop` on the TLS port, which reads the body and answers a fixed AdmissionReview, and
         /// `POST /noop-review`, which also reads the review and admits it: the baselines the load benchmark compares
         /// `/mutate` against (same TLS, HTTP and body cost; no work, or only the JSON reading).
@@ -150,7 +154,7 @@ public struct WebhookServer: Sendable {
                 // sees the pod alive until then.
                 services: [
                     .init(service: probeApp), .init(service: watcher, successTerminationBehavior: .ignore),
-                    .init(service: tlsApp), .init(service: DrainingOnShutdown(readiness: readiness)),
+                    .init(service: tlsApp), .init(service: DrainingOnShutdown(readiness: readiness, delay: configuration.shutdownDelay)),
                 ],
                 gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
                 logger: logger))

@@ -230,12 +230,14 @@ extension ServeCommandTests {
     @Test func connectionTimeoutsAreFlags() throws {
         let parsed = try ReplacerCommand.parseAsRoot([
             "serve", "--dev", "--idle-timeout", "90", "--handshake-timeout", "2.5", "--read-timeout", "4",
+            "--shutdown-delay", "5",
         ])
         let serve = try #require(parsed as? ServeCommand)
         let configuration = serve.serverConfiguration(certificatePath: "c.pem", keyPath: "k.pem")
         #expect(configuration.idleTimeout == .seconds(90))
         #expect(configuration.handshakeTimeout == .milliseconds(2500))
         #expect(configuration.requestReadTimeout == .seconds(4))
+        #expect(configuration.shutdownDelay == .seconds(5))
         #expect(configuration.host == "127.0.0.1" && configuration.certificatePath == "c.pem")
         // Without the flags, the server's own defaults.
         let defaults = try #require(try ReplacerCommand.parseAsRoot(["serve", "--dev"]) as? ServeCommand)
@@ -245,10 +247,12 @@ extension ServeCommandTests {
         #expect(defaults.handshakeTimeout == library.handshakeTimeout)
         #expect(defaults.requestReadTimeout == library.requestReadTimeout)
         #expect(defaults.requestDeadline == library.requestDeadline && defaults.reloadInterval == library.reloadInterval)
+        #expect(defaults.shutdownDelay == .zero && library.shutdownDelay == .zero)
     }
 
     @Test(arguments: [
         ["--idle-timeout", "0"], ["--handshake-timeout", "-1"], ["--read-timeout", "5000"], ["--read-timeout", "nan"],
+        ["--shutdown-delay", "-1"], ["--shutdown-delay", "301"],
     ])
     func connectionTimeoutsOutOfRangeAreRefused(_ flag: [String]) {
         #expect {

@@ -31,45 +31,90 @@ import Testing
         defer { server.kill() }
         let port = try await server.tlsPort(within: .seconds(30))
         let probePort = try await server.probePort(within: .seconds(5))
-        let client = try httpsClient(trusting: directory.appendingPathComponent("certs/ca.crt").path)
-        #expect(try await readyz(client, probePort) == (200, "ok\n"))
+        try await withHTTPSClient(trusting: directory.appendingPathComponent("certs/ca.crt").path) { client in
+            #expect(try await readyz(client, probePort) == (200, "ok\n"))
 
-        let inFlight = 6
-        let completed = NIOLockedValueBox(0)
-        let requests = (0..<inFlight).map { index in
-            Task { () throws -> (status: Int, body: String) in
-                var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/mutate")
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(bytes: admissionReview(image: "\(hole.host)/team/app:v\(index)")))
-                let response = try await client.execute(request, timeout: .seconds(30))
-                let body = try await response.body.collect(upTo: 1 << 20)
-                completed.withLockedValue { $0 += 1 }
-                return (Int(response.status.code), String(buffer: body))
+            let inFlight = 6
+            let completed = NIOLockedValueBox(0)
+            let requests = (0..<inFlight).map { index in
+                Task { () throws -> (status: Int, body: String) in
+                    var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/mutate")
+                    request.method = .POST
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.body = .bytes(ByteBuffer(bytes: admissionReview(image: "\(hole.host)/team/app:v\(index)")))
+                    let response = try await client.execute(request, timeout: .seconds(30))
+                    let body = try await response.body.collect(upTo: 1 << 20)
+                    completed.withLockedValue { $0 += 1 }
+                    return (Int(response.status.code), String(buffer: body))
+                }
             }
-        }
-        try await waitUntil(.seconds(20)) { hole.requests.withLockedValue { $0 } >= inFlight }
+            try await waitUntil(.seconds(20)) { hole.requests.withLockedValue { $0 } >= inFlight }
 
-        kill(server.process.processIdentifier, SIGTERM)
-        try await waitUntil(.seconds(10)) { !canConnect(port: port) }
-        // The listener closed first: the admissions, each waiting 6 s on the registry, are all still running.
-        #expect(completed.withLockedValue { $0 } == 0, "new connections were accepted after SIGTERM until requests finished")
-        // Still draining, and saying so: the probe port answers, readiness is off.
-        #expect(try await readyz(client, probePort) == (503, "shutting down\n"))
+            kill(server.process.processIdentifier, SIGTERM)
+            try await waitUntil(.seconds(10)) { !canConnect(port: port) }
+            // The listener closed first: the admissions, each waiting 6 s on the registry, are all still running.
+            #expect(completed.withLockedValue { $0 } == 0, "new connections were accepted after SIGTERM until requests finished")
+            // Still draining, and saying so: the probe port answers, readiness is off.
+            #expect(try await readyz(client, probePort) == (503, "shutting down\n"))
 
-        for request in requests {
-            let answer = try await request.value
-            #expect(answer.status == 200)
-            #expect(answer.body.contains("\"allowed\":true"), "\(answer.body.prefix(300))")
+            for request in requests {
+                let answer = try await request.value
+                #expect(answer.status == 200)
+                #expect(answer.body.contains("\"allowed\":true"), "\(answer.body.prefix(300))")
+            }
+            #expect(await server.exit(within: .seconds(20)) == 0, "stderr: \(server.stderr.suffix(2000))")
         }
-        #expect(await server.exit(within: .seconds(20)) == 0, "stderr: \(server.stderr.suffix(2000))")
-        try await client.shutdown()
         await hole.stop()
+    }
+
+    /// `--shutdown-delay`: after SIGTERM readiness is off at once, but new connections are still served until the
+    /// delay ends; then the process exits 0.
+    @Test func aShutdownDelayKeepsServingNewConnectionsWhileNotReady() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try ServeProcess(arguments: [
+            "serve", "--dev", "--dev-cert-dir", directory.appendingPathComponent("certs").path, "--port", "0",
+            "--probe-port", "0", "--log-format", "json", "--shutdown-delay", "6",
+        ])
+        defer { server.kill() }
+        let port = try await server.tlsPort(within: .seconds(30))
+        let probePort = try await server.probePort(within: .seconds(5))
+        try await withHTTPSClient(trusting: directory.appendingPathComponent("certs/ca.crt").path) { client in
+            kill(server.process.processIdentifier, SIGTERM)
+            try await waitUntil(.seconds(5)) { try await readyz(client, probePort).0 == 503 }
+            // The client has not connected to the TLS port before: this is a new connection, after SIGTERM.
+            var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/mutate")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: admissionReview(image: "nginx:1.27")))
+            let response = try await client.execute(request, timeout: .seconds(5))
+            let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            #expect(response.status.code == 200)
+            #expect(body.contains("\"allowed\":true"), "\(body.prefix(300))")
+            #expect(server.process.isRunning, "the server stopped before its shutdown delay ended")
+
+            #expect(await server.exit(within: .seconds(30)) == 0, "stderr: \(server.stderr.suffix(2000))")
+            #expect(!canConnect(port: port))
+        }
     }
 
     func readyz(_ client: HTTPClient, _ port: Int) async throws -> (Int, String) {
         let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(5))
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 16)))
+    }
+
+    /// Runs `body` with a client that trusts `caPath` and shuts the client down however `body` ends: a client
+    /// dropped without a shutdown traps in debug builds, which would turn a failed expectation into a crash.
+    func withHTTPSClient<T>(trusting caPath: String, _ body: (HTTPClient) async throws -> T) async throws -> T {
+        let client = try httpsClient(trusting: caPath)
+        do {
+            let result = try await body(client)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
     }
 
     func httpsClient(trusting caPath: String) throws -> HTTPClient {

@@ -44,9 +44,11 @@ enum Readiness: Sendable {
 
 /// Marks the server not ready the moment graceful shutdown begins (SIGTERM). Listed last in the service group, so
 /// it is the first service told to stop: `/readyz` answers 503 before the TLS listener closes, and anything that
-/// routes by readiness stops sending reviews here while the in-flight ones finish.
+/// routes by readiness stops sending reviews here while the in-flight ones finish. With a `delay`, it returns only
+/// after that long, and the services after it (the TLS listener first) keep serving until then.
 struct DrainingOnShutdown: Service {
     let readiness: NIOLockedValueBox<Readiness>
+    var delay: Duration = .zero
 
     func run() async throws {
         do {
@@ -55,5 +57,6 @@ struct DrainingOnShutdown: Service {
             return  // cancelled: the whole group is ending without a drain
         }
         readiness.withLockedValue { $0 = .draining }
+        if delay > .zero { try? await Task.sleep(for: delay) }
     }
 }
