@@ -12,6 +12,12 @@ package struct AdmissionReviewRequest: Decodable, Equatable, Sendable {
     package var apiVersion: String?
     package var kind: String?
     package var request: AdmissionRequest?
+
+    /// The version to answer in: the one asked in when it is v1beta1, else v1 (the API server reads the answer
+    /// in the version it sent).
+    package var answerVersion: String {
+        apiVersion == "admission.k8s.io/v1beta1" ? "admission.k8s.io/v1beta1" : "admission.k8s.io/v1"
+    }
 }
 
 package struct AdmissionRequest: Decodable, Equatable, Sendable {

@@ -53,7 +53,7 @@ public struct AdmissionReviewer: Sendable {
         guard let request = review.request else {
             return .rejected(status: 400, message: "the AdmissionReview has no \"request\"")
         }
-        let apiVersion = review.apiVersion == "admission.k8s.io/v1beta1" ? "admission.k8s.io/v1beta1" : "admission.k8s.io/v1"
+        let apiVersion = review.answerVersion
         let (patch, summary): (JSONPatch, AdmissionSummary)
         if ruleSet.runsWithoutWaiting {
             // Nothing in these rules can wait, so nothing can outlast the deadline: skip the race and its two

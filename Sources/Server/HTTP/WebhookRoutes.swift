@@ -60,9 +60,9 @@ struct WebhookRoutes: Sendable {
     /// `/mutate` against it shows what the rules, patch and bookkeeping cost. Nil when there is no request.
     static func admitUnchanged(_ body: Data) -> Data? {
         guard let review = try? AdmissionReviewRequest(json: body), let request = review.request else { return nil }
-        let apiVersion = review.apiVersion == "admission.k8s.io/v1beta1" ? "admission.k8s.io/v1beta1" : "admission.k8s.io/v1"
-        return AdmissionReviewResponse(apiVersion: apiVersion, response: AdmissionResponse(uid: request.uid, allowed: true))
-            .json()
+        return AdmissionReviewResponse(
+            apiVersion: review.answerVersion, response: AdmissionResponse(uid: request.uid, allowed: true)
+        ).json()
     }
 
     static let noopAnswer = Data(
