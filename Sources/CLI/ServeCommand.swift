@@ -102,8 +102,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.rulesPath = rules.rules
         configuration.clientCAPath = clientCA
         configuration.maxBodyBytes = maxBodyBytes
-        configuration.requestDeadline = .milliseconds(Int64(requestTimeout * 1000))
-        configuration.reloadInterval = .milliseconds(Int64(reloadInterval * 1000))
+        configuration.requestDeadline = .seconds(requestTimeout)
+        configuration.reloadInterval = .seconds(reloadInterval)
         configuration.idleTimeout = .seconds(idleTimeout)
         configuration.handshakeTimeout = .seconds(handshakeTimeout)
         configuration.requestReadTimeout = .seconds(readTimeout)
@@ -145,7 +145,7 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         if logFlushInterval > 0 {
-            LogSink.standardError.startBatching(interval: .milliseconds(Int64(logFlushInterval * 1000)))
+            LogSink.standardError.startBatching(interval: .seconds(logFlushInterval))
         }
         defer { LogSink.standardError.flush() }
         let prometheus = PrometheusCollectorRegistry()

@@ -230,7 +230,7 @@ extension ServeCommandTests {
     @Test func connectionTimeoutsAreFlags() throws {
         let parsed = try ReplacerCommand.parseAsRoot([
             "serve", "--dev", "--idle-timeout", "90", "--handshake-timeout", "2.5", "--read-timeout", "4",
-            "--shutdown-delay", "5",
+            "--shutdown-delay", "5", "--request-timeout", "0.0005",
         ])
         let serve = try #require(parsed as? ServeCommand)
         let configuration = serve.serverConfiguration(certificatePath: "c.pem", keyPath: "k.pem")
@@ -238,6 +238,8 @@ extension ServeCommandTests {
         #expect(configuration.handshakeTimeout == .milliseconds(2500))
         #expect(configuration.requestReadTimeout == .seconds(4))
         #expect(configuration.shutdownDelay == .seconds(5))
+        // Fractions below a millisecond survive the conversion (truncating to milliseconds made this zero).
+        #expect(configuration.requestDeadline == .microseconds(500))
         #expect(configuration.host == "127.0.0.1" && configuration.certificatePath == "c.pem")
         // Without the flags, the server's own defaults.
         let defaults = try #require(try ReplacerCommand.parseAsRoot(["serve", "--dev"]) as? ServeCommand)
