@@ -174,7 +174,8 @@ public enum TextLineFormat: LogLineFormat {
 
     /// Plain text as it is when that cannot be misread, else a JSON string.
     static func bare(_ text: String, to line: inout JSONOutput) {
-        let plain = !text.isEmpty && (text.utf8.withContiguousStorageIfAvailable(isPlain) ?? isPlain(Array(text.utf8)))
+        let plain = !text.isEmpty
+            && (text.utf8.withContiguousStorageIfAvailable(isPlain) ?? Array(text.utf8).withUnsafeBufferPointer(isPlain))
         plain ? line.append(text) : line.string(text)
     }
 
@@ -189,10 +190,6 @@ public enum TextLineFormat: LogLineFormat {
             }
         }
         return true
-    }
-
-    private static func isPlain(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer(isPlain)
     }
 }
 
