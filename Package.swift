@@ -38,6 +38,8 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"])]
         ),
+        // Sets Swift concurrency's global-enqueue hook by linking against it (see EventLoopGlobalExecutor).
+        .target(name: "CConcurrencyHook", path: "Sources/CConcurrencyHook"),
         .target(
             name: "ReplacerCore",
             dependencies: [
@@ -76,9 +78,11 @@ let package = Package(
         .target(
             name: "ReplacerServer",
             dependencies: [
+                "CConcurrencyHook",
                 "ReplacerCore",
                 "ReplacerAdmission",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -113,9 +117,7 @@ let package = Package(
             name: "k8s-image-replacer",
             dependencies: [
                 "ReplacerCLI", "ReplacerCore", "ReplacerMatchers",
-                "ReplacerPluginPullThroughCache", "ReplacerPluginTagPolicy",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "ReplacerPluginPullThroughCache", "ReplacerPluginTagPolicy", "ReplacerServer",
             ],
             path: "Sources/k8s-image-replacer"
         ),

@@ -189,6 +189,8 @@ struct ServeCommand: AsyncParsableCommand {
                     "explain": "https://\(tlsHost):\(ports.tls)/explain",
                     "probes": "http://\(probeHost):\(ports.probe)/readyz",
                     "rules": "\(ruleSet.source)", "stages": "\(stageList)",
+                    // Where request handlers run: "event-loops" unless main.swift could not install the hook.
+                    "executor": "\(EventLoopGlobalExecutor.isInstalled ? "event-loops" : "dispatch")",
                 ])
         }
     }

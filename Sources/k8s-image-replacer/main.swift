@@ -2,13 +2,12 @@
 // plugin is one import and one entry in this list (the Swift counterpart of CoreDNS's plugin.cfg); WebAssembly
 // plugins are added at run time with --plugin-dir.
 import Foundation
-import NIOCore
-import NIOPosix
 import ReplacerCLI
 import ReplacerCore
 import ReplacerMatchers
 import ReplacerPluginPullThroughCache
 import ReplacerPluginTagPolicy
+import ReplacerServer
 
 let enabledMatchers: [any Matcher.Type] = [
     ExactMatcher.self,
@@ -28,7 +27,7 @@ let enabledMatchers: [any Matcher.Type] = [
 if CommandLine.arguments.dropFirst().first == "serve",
     ProcessInfo.processInfo.environment["K8S_IMAGE_REPLACER_EXECUTOR"] != "dispatch"
 {
-    NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    EventLoopGlobalExecutor.install()
 }
 
 await ReplacerCommand.main(matchers: enabledMatchers)

@@ -98,6 +98,36 @@ import Testing
         }
     }
 
+    /// `serve` moves Swift concurrency onto the NIO event loops (main.swift) and says so in its `serving` line;
+    /// K8S_IMAGE_REPLACER_EXECUTOR=dispatch keeps Dispatch's pool. Requests are answered either way.
+    @Test(arguments: [("", "event-loops"), ("dispatch", "dispatch")])
+    func servingLineNamesWhereHandlersRun(setting: String, expected: String) async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try ServeProcess(
+            arguments: [
+                "serve", "--dev", "--dev-cert-dir", directory.appendingPathComponent("certs").path, "--port", "0",
+                "--probe-port", "0", "--log-format", "json",
+            ],
+            environment: setting.isEmpty ? [:] : ["K8S_IMAGE_REPLACER_EXECUTOR": setting])
+        defer { server.kill() }
+        let port = try await server.tlsPort(within: .seconds(30))
+        let serving = try #require(server.stderr.split(separator: "\n").first { $0.contains(#""msg":"serving""#) })
+        #expect(serving.contains(#""executor":"\#(expected)""#), "\(serving)")
+        try await withHTTPSClient(trusting: directory.appendingPathComponent("certs/ca.crt").path) { client in
+            var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/mutate")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: admissionReview(image: "nginx:1.27")))
+            let response = try await client.execute(request, timeout: .seconds(5))
+            let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            #expect(response.status.code == 200)
+            #expect(body.contains("\"patch\""), "\(body.prefix(300))")
+        }
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(await server.exit(within: .seconds(30)) == 0, "stderr: \(server.stderr.suffix(2000))")
+    }
+
     func readyz(_ client: HTTPClient, _ port: Int) async throws -> (Int, String) {
         let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(5))
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 16)))
@@ -132,9 +162,12 @@ final class ServeProcess: @unchecked Sendable {
     let process = Process()
     private let output = NIOLockedValueBox(Data())
 
-    init(arguments: [String]) throws {
+    init(arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = try executableURL()
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice
