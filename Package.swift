@@ -119,7 +119,16 @@ let package = Package(
                 "ReplacerCLI", "ReplacerCore", "ReplacerMatchers",
                 "ReplacerPluginPullThroughCache", "ReplacerPluginTagPolicy", "ReplacerServer",
             ],
-            path: "Sources/k8s-image-replacer"
+            path: "Sources/k8s-image-replacer",
+            // Release links use the toolchain's lld to pack the executable's ~145,000 relative relocations
+            // (DT_RELR, glibc >= 2.36, Debian 12) and not to export every Swift symbol, which
+            // --static-swift-stdlib asks for: the loader reads the 3.4 MB relocation table and the 4 MB dynamic
+            // symbol table at every start, and both stayed resident (BENCHMARKS.md, "Memory").
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+                    .when(platforms: [.linux], configuration: .release))
+            ]
         ),
         // Runtime-loaded matchers: WebAssembly plugins (ABI v1) run in WasmKit's sandbox. See Plugins/README.md.
         .target(
