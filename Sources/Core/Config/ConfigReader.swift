@@ -26,7 +26,11 @@ public struct ConfigReader: Sendable {
         }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // No implicit tag resolution: scalars stay text (ConfigNode+Decoding reads numbers and booleans itself)
+            // and null is recognised below from the plain scalar. Yams's default resolver matches every scalar
+            // against NSRegularExpression patterns, which pulls ICU's regex engine and data into every process
+            // that reads a rule file, `serve` included, for tags nothing here looks at.
+            root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             throw Self.translate(error, file: file)
         } catch {
