@@ -6,7 +6,8 @@
 #   docker build -t k8s-image-replacer:dev .
 #   kind load docker-image k8s-image-replacer:dev     # or push it where the cluster pulls from
 #
-# The builder and the runtime must be the same Debian release (glibc and libpcre2-8 versions).
+# The builder and the runtime must be the same Debian release (glibc and libpcre2-8 versions); the
+# release link packs relocations (DT_RELR, see Package.swift), which needs glibc 2.36 or later.
 ARG SWIFT_IMAGE=swift:6.3-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
