@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Load test of the webhook's /mutate endpoint on loopback, next to a do-nothing baseline on the same TLS port.
 #
-# Builds the server in release mode (in .build-release, apart from the debug .build), starts it with a development
-# certificate on 127.0.0.1 and `--benchmark-endpoints`, waits for /readyz, then runs wrk over keep-alive TLS:
+# Builds the server as the image ships it (release, --static-swift-stdlib, in .build-static, apart from the debug
+# .build), starts it with a development certificate on 127.0.0.1 and `--benchmark-endpoints`, waits for /readyz,
+# then runs wrk over keep-alive TLS:
 #   1. POST /mutate with a 3-container Pod AdmissionReview (pod-review.json) and the five-stage rules.yaml;
 #   2. POST /noop with the same body: same TLS, HTTP and body reading, a fixed answer, no JSON and no engine;
 #   3. POST /noop-review with the same body: also reads the review with /mutate's JSON reader and answers with its
@@ -13,7 +14,7 @@
 #
 # Usage: Benchmarks/load/mutate-load.sh            (from anywhere in the repository)
 # Environment: DURATION=20 CONNECTIONS=32 THREADS=2 PORT=18443 PROBE_PORT=18080 LOG_LEVEL=info NO_BUILD=1 BIN=path
-#              OUT=/tmp/mutate-load (raw wrk and server output)
+#              LINK=dynamic (the dynamically linked release instead) OUT=/tmp/mutate-load (raw wrk and server output)
 # wrk and the server share the machine's cores: on a 2-core machine the figures are for both together.
 set -euo pipefail
 
@@ -124,6 +125,10 @@ echo
 echo "machine: $(nproc) cores, $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2 }'), $(swift --version 2>&1 | head -1), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "wrk: $threads threads, $connections connections, ${duration}s, keep-alive TLS to 127.0.0.1 (wrk and the server share the cores)"
 echo "body: $(wc -c < "$here/pod-review.json") bytes; answer: ${#answer} bytes; server log level: $log_level"
+# How the binary is linked and where its request handlers ran (the `serving` line's executor field).
+runtime="Swift runtime linked in"
+ldd "$bin" 2> /dev/null | grep -q libswiftCore && runtime="Swift runtime in shared libraries"
+echo "server: $bin ($runtime); request handlers on: $(grep -o 'executor=[a-z-]*' "$out/server.log" | head -1 | cut -d= -f2)"
 summary mutate
 summary noop
 summary noop-review

@@ -5,20 +5,25 @@
 # Provides: server_binary, start_server EXTRA_ARGS..., rss_kb, and sets $server (the PID) and an EXIT trap that
 # also kills $sampler when the caller has set it.
 
-# server_binary: $BIN if set; else the release build in .build-release, built first unless NO_BUILD is set.
+# server_binary: $BIN if set; else the release build the image ships (--static-swift-stdlib, in .build-static),
+# built first unless NO_BUILD is set. LINK=dynamic builds the dynamically linked release in .build-release instead.
 server_binary() {
     if [ -n "${BIN:-}" ]; then
         [ -x "$BIN" ] || { echo "no server binary at $BIN" >&2; return 1; }
         echo "$BIN"
         return
     fi
-    local scratch="$root/.build-release"
+    local scratch="$root/.build-static" flags=(--static-swift-stdlib)
+    if [ "${LINK:-static}" = dynamic ]; then
+        scratch="$root/.build-release"
+        flags=()
+    fi
     if [ -z "${NO_BUILD:-}" ]; then
-        echo "building the server (release, --scratch-path $scratch)" >&2
-        (cd "$root" && swift build -c release --scratch-path "$scratch" --product k8s-image-replacer >&2)
+        echo "building the server (release ${flags[*]:-dynamic}, --scratch-path $scratch)" >&2
+        (cd "$root" && swift build -c release "${flags[@]}" --scratch-path "$scratch" --product k8s-image-replacer >&2)
     fi
     local bin
-    bin="$(cd "$root" && swift build -c release --scratch-path "$scratch" --show-bin-path)/k8s-image-replacer"
+    bin="$(cd "$root" && swift build -c release "${flags[@]}" --scratch-path "$scratch" --show-bin-path)/k8s-image-replacer"
     [ -x "$bin" ] || { echo "no server binary at $bin; run without NO_BUILD" >&2; return 1; }
     echo "$bin"
 }
