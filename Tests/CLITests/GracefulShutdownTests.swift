@@ -83,13 +83,8 @@ import Testing
             kill(server.process.processIdentifier, SIGTERM)
             try await waitUntil(.seconds(5)) { try await readyz(client, probePort).0 == 503 }
             // The client has not connected to the TLS port before: this is a new connection, after SIGTERM.
-            var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/mutate")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: admissionReview(image: "nginx:1.27")))
-            let response = try await client.execute(request, timeout: .seconds(5))
-            let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
-            #expect(response.status.code == 200)
+            let (status, body) = try await mutate(client, port, image: "nginx:1.27")
+            #expect(status == 200)
             #expect(body.contains("\"allowed\":true"), "\(body.prefix(300))")
             #expect(server.process.isRunning, "the server stopped before its shutdown delay ended")
 
@@ -115,17 +110,22 @@ import Testing
         let serving = try #require(server.stderr.split(separator: "\n").first { $0.contains(#""msg":"serving""#) })
         #expect(serving.contains(#""executor":"\#(expected)""#), "\(serving)")
         try await withHTTPSClient(trusting: directory.appendingPathComponent("certs/ca.crt").path) { client in
-            var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/mutate")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: admissionReview(image: "nginx:1.27")))
-            let response = try await client.execute(request, timeout: .seconds(5))
-            let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
-            #expect(response.status.code == 200)
+            let (status, body) = try await mutate(client, port, image: "nginx:1.27")
+            #expect(status == 200)
             #expect(body.contains("\"patch\""), "\(body.prefix(300))")
         }
         kill(server.process.processIdentifier, SIGTERM)
         #expect(await server.exit(within: .seconds(30)) == 0, "stderr: \(server.stderr.suffix(2000))")
+    }
+
+    /// POSTs a one-container Pod review for `image` to /mutate on `port`; the status and the body.
+    func mutate(_ client: HTTPClient, _ port: Int, image: String) async throws -> (Int, String) {
+        var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/mutate")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: admissionReview(image: image)))
+        let response = try await client.execute(request, timeout: .seconds(5))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
     }
 
     func readyz(_ client: HTTPClient, _ port: Int) async throws -> (Int, String) {
