@@ -181,6 +181,7 @@ struct ServeCommand: AsyncParsableCommand {
             prometheus: prometheus, logger: logger)
         let stageList = ruleSet.stages.map { "\($0.name) (\($0.matcherID))" }.joined(separator: ", ")
         let tlsHost = Self.hostForURL(configuration.host), probeHost = Self.hostForURL(configuration.probeHost)
+        let executor = await EventLoopGlobalExecutor.runsTasksOnEventLoops() ? "event-loops" : "dispatch"
         try await server.run { ports in
             logger.info(
                 "serving",
@@ -189,8 +190,9 @@ struct ServeCommand: AsyncParsableCommand {
                     "explain": "https://\(tlsHost):\(ports.tls)/explain",
                     "probes": "http://\(probeHost):\(ports.probe)/readyz",
                     "rules": "\(ruleSet.source)", "stages": "\(stageList)",
-                    // Where request handlers run: "event-loops" unless main.swift could not install the hook.
-                    "executor": "\(EventLoopGlobalExecutor.isInstalled ? "event-loops" : "dispatch")",
+                    // Where request handlers run, checked by running a task: "event-loops" (main.swift) or
+                    // "dispatch" (K8S_IMAGE_REPLACER_EXECUTOR=dispatch, or the hook could not be installed).
+                    "executor": "\(executor)",
                 ])
         }
     }

@@ -21,12 +21,16 @@ import NIOPosix
 public enum EventLoopGlobalExecutor {
     private static let installed = NIOLockedValueBox(false)
 
-    /// Whether `install()` has succeeded in this process.
-    public static var isInstalled: Bool { installed.withLockedValue { $0 } }
+    /// Where a new task without a preference runs now: true when it runs on one of the singleton group's event
+    /// loops. A check of the effect rather than of `install()`'s result, for the `serving` log line. Delayed jobs
+    /// (after `Task.sleep`) still start on Dispatch's pool: only the immediate enqueue is routed.
+    public static func runsTasksOnEventLoops() async -> Bool {
+        await Task.detached { MultiThreadedEventLoopGroup.currentEventLoop != nil }.value
+    }
 
     /// Routes every global job to `MultiThreadedEventLoopGroup.singleton`. Call it once, from `main`, before the
     /// first task starts (jobs already given to Dispatch stay there). Returns false, changing nothing, when another
-    /// global hook is already set.
+    /// global hook is already set; true again on later calls once it has succeeded.
     @discardableResult
     public static func install() -> Bool {
         installed.withLockedValue { installed in
