@@ -191,43 +191,43 @@ import ReplacerCore
     /// at once keeps being served for longer than the timeout, a request that is in progress when an earlier
     /// request's timer fires gets its own full time, and a later request that never completes is still cut off.
     @Test func theReadDeadlineFollowsEachRequestOnAKeptAliveConnection() async throws {
-        try await withServer(configure: { $0.requestReadTimeout = .seconds(1) }) { server in
+        // A 2 s deadline, so that the steps below keep 0.6 s or more from every edge on a loaded machine.
+        try await withServer(configure: { $0.requestReadTimeout = .seconds(2) }) { server in
             let client = try await RawClient(port: server.tlsPort, trusting: server.certificates.caCertificatePEM)
             let body = Array(review(pod(containers: ["nginx"])))
-            let request = Array(postHead("/mutate", length: body.count).utf8) + body
+            let head = Array(postHead("/mutate", length: body.count).utf8)
             let answered = { client.text.components(separatedBy: "HTTP/1.1 200").count - 1 }
-            // Back-to-back requests for 2.5 s, 2.5 times the deadline.
+            // Back-to-back requests for 3 s, longer than the deadline.
             let start = ContinuousClock.now
             var sent = 0
-            while ContinuousClock.now - start < .milliseconds(2500) {
-                try await client.send(request)
+            while ContinuousClock.now - start < .seconds(3) {
+                try await client.send(head + body)
                 sent += 1
                 try await waitFor(timeout: .seconds(5)) { answered() == sent }
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(client.isOpen, "a connection whose requests each arrived at once was closed")
-            #expect(answered() == sent)
 
-            // Idle past the deadline, so the timer finds no request and stops. Request A arms it (fires at 1 s);
-            // request B starts at 0.7 s and completes at 1.3 s, within its own deadline (1.7 s): answered.
-            try await Task.sleep(for: .milliseconds(1500))
-            try await client.send(request)
+            // Idle past the deadline, so the timer finds no request and stops. Request A arms it (fires at 2 s);
+            // request B starts at 1.4 s and completes at 2.6 s, within its own deadline (3.4 s): answered.
+            try await Task.sleep(for: .seconds(3))
+            try await client.send(head + body)
             sent += 1
             try await waitFor(timeout: .seconds(5)) { answered() == sent }
-            try await Task.sleep(for: .milliseconds(700))
-            try await client.send(Array(postHead("/mutate", length: body.count).utf8) + body.prefix(body.count / 2))
-            try await Task.sleep(for: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(1400))
+            try await client.send(head + body.prefix(body.count / 2))
+            try await Task.sleep(for: .milliseconds(1200))
             try await client.send(Array(body.dropFirst(body.count / 2)))
             sent += 1
             try await waitFor(timeout: .seconds(5)) { answered() == sent }
             #expect(client.isOpen, "a request still within its own deadline was cut off by an earlier request's timer")
 
             // Idle past the deadline again, then a request that never completes.
-            try await Task.sleep(for: .milliseconds(1500))
+            try await Task.sleep(for: .seconds(3))
             let headSent = ContinuousClock.now
-            try await client.send(Array(postHead("/mutate", length: body.count).utf8) + body.prefix(10))
+            try await client.send(head + body.prefix(10))
             #expect(await client.closedByPeer(within: .seconds(10)), "the incomplete request on a reused connection was not cut off")
-            #expect(ContinuousClock.now - headSent >= .milliseconds(900), "cut off before its own deadline")
+            #expect(ContinuousClock.now - headSent >= .milliseconds(1900), "cut off before its own deadline")
             #expect(answered() == sent)
         }
     }
