@@ -126,9 +126,11 @@ echo "machine: $(nproc) cores, $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "",
 echo "wrk: $threads threads, $connections connections, ${duration}s, keep-alive TLS to 127.0.0.1 (wrk and the server share the cores)"
 echo "body: $(wc -c < "$here/pod-review.json") bytes; answer: ${#answer} bytes; server log level: $log_level"
 # How the binary is linked and where its request handlers ran (the `serving` line's executor field).
+libraries="$(ldd "$bin" 2> /dev/null || true)"
 runtime="Swift runtime linked in"
-ldd "$bin" 2> /dev/null | grep -q libswiftCore && runtime="Swift runtime in shared libraries"
-echo "server: $bin ($runtime); request handlers on: $(grep -o 'executor=[a-z-]*' "$out/server.log" | head -1 | cut -d= -f2)"
+case "$libraries" in *libswiftCore*) runtime="Swift runtime in shared libraries" ;; esac
+executor="$(sed -n 's/.* executor=\([a-z-]*\).*/\1/p' "$out/server.log" | head -1)"
+echo "server: $bin ($runtime); request handlers on: ${executor:-not logged at log level $log_level}"
 summary mutate
 summary noop
 summary noop-review

@@ -14,10 +14,14 @@ server_binary() {
         return
     fi
     local scratch="$root/.build-static" flags=(--static-swift-stdlib)
-    if [ "${LINK:-static}" = dynamic ]; then
+    case "${LINK:-static}" in
+    static) ;;
+    dynamic)
         scratch="$root/.build-release"
         flags=()
-    fi
+        ;;
+    *) echo "LINK must be static or dynamic, not ${LINK}" >&2; return 1 ;;
+    esac
     if [ -z "${NO_BUILD:-}" ]; then
         echo "building the server (release ${flags[*]:-dynamic}, --scratch-path $scratch)" >&2
         (cd "$root" && swift build -c release "${flags[@]}" --scratch-path "$scratch" --product k8s-image-replacer >&2)

@@ -3,7 +3,8 @@
 # memory. See soak.lua for the mix (pods of three sizes, dryRun, Deployments, ConfigMaps, /explain, truncated
 # and non-AdmissionReview bodies) and what each must be answered with.
 #
-# Builds the server in release mode (in .build-release) unless BIN names a binary, starts it on 127.0.0.1 with a
+# Builds the server as the image ships it (release, --static-swift-stdlib, in .build-static; LINK=dynamic for the
+# dynamically linked release in .build-release) unless BIN names a binary, starts it on 127.0.0.1 with a
 # development certificate, warms up for WARMUP seconds, then runs wrk in slices of SLICE seconds until DURATION
 # seconds have passed, printing one row per slice: throughput, p50/p99, failed answers and the server's RSS.
 # At the end: requests by kind, failed answers (must be 0) and RSS growth from the end of warm-up (must stay
@@ -11,7 +12,7 @@
 #
 # Usage: Benchmarks/load/soak.sh
 # Environment: DURATION=600 SLICE=60 WARMUP=30 CONNECTIONS=4 PORT=18543 PROBE_PORT=18180 LOG_LEVEL=warning
-#              BIN=path/to/k8s-image-replacer OUT=/tmp/soak
+#              BIN=path/to/k8s-image-replacer NO_BUILD=1 LINK=dynamic OUT=/tmp/soak
 # CONNECTIONS is also wrk's thread count (one connection per thread; soak.lua explains why).
 set -euo pipefail
 
