@@ -123,10 +123,13 @@ let package = Package(
             // Release links use the toolchain's lld to pack the executable's ~145,000 relative relocations
             // (DT_RELR, glibc >= 2.36, Debian 12) and not to export every Swift symbol, which
             // --static-swift-stdlib asks for: the loader reads the 3.4 MB relocation table and the 4 MB dynamic
-            // symbol table at every start, and both stayed resident (BENCHMARKS.md, "Memory").
+            // symbol table at every start, and both stayed resident (BENCHMARKS.md §6).
             linkerSettings: [
                 .unsafeFlags(
-                    ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+                    [
+                        "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                        "-Xlinker", "--no-export-dynamic",
+                    ],
                     .when(platforms: [.linux], configuration: .release))
             ]
         ),

@@ -9,10 +9,11 @@ import NIOHTTPTypes
 /// a connection and a handler task for as long as it likes; the admission deadline only starts once the body is
 /// in. The API server sends a review in one go, so a request that takes seconds to arrive is not from it.
 ///
-/// At most one timer per connection, armed lazily: a head starts the clock, and the timer, when it fires, closes the
-/// connection only if the request it finds in progress started `timeout` ago or earlier; otherwise it re-arms for
-/// what that request has left, or stops when none is in progress (the next head arms it again). Scheduling and
-/// cancelling a timer for every request was ≈ 2 % of the server's CPU under load, for a check that almost never fires.
+/// At most one timer per connection, armed lazily: a head starts the clock, and the timer, when it fires, closes
+/// the connection only if the request it finds in progress started `timeout` ago or earlier; otherwise it re-arms
+/// for what that request has left, or stops when none is in progress (the next head arms it again). Scheduling and
+/// cancelling a timer for every request was ≈ 2 % of the server's CPU under load, for a check that almost never
+/// fires.
 final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart

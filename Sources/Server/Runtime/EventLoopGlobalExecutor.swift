@@ -14,8 +14,9 @@ import NIOPosix
 /// its connections. Matchers are async or bounded (`Matcher.runsWithoutWaiting`), and rule reloads run on their
 /// own thread (`BackgroundExecutor`).
 ///
-/// SwiftNIO has an installer of its own (`NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor`),
-/// but it finds the runtime's hook with `dlsym`, which cannot see it in a `--static-swift-stdlib` binary (the one
+/// SwiftNIO has an installer of its own
+/// (`NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor`), but it finds the
+/// runtime's hook with `dlsym`, which cannot see it in a `--static-swift-stdlib` binary (the one
 /// the image ships): that build would silently keep Dispatch. This one links against the hook (CConcurrencyHook),
 /// so static and dynamic builds behave the same.
 public enum EventLoopGlobalExecutor {
