@@ -57,8 +57,13 @@ import ReplacerRegistry
                 let malformed = try await server.post(client, "/mutate", Data("{\"request\": 12}".utf8))
                 #expect(malformed.status == 400)
                 #expect(String(decoding: malformed.body, as: UTF8.self).contains("not an AdmissionReview"))
+                let rejected = #"k8s_image_replacer_admission_requests_total{outcome="rejected"}"#
+                let before = metricValue(try await server.probe("/metrics").body, rejected)
                 let huge = try await server.post(client, "/mutate", Data(repeating: UInt8(ascii: " "), count: 2 << 20))
                 #expect(huge.status == 413)
+                #expect(String(decoding: huge.body, as: UTF8.self).contains("larger than 1048576 bytes"))
+                // Counted like the 400s; other suites run in parallel in this process, so at least one more.
+                #expect(metricValue(try await server.probe("/metrics").body, rejected) >= before + 1)
             }
         }
     }

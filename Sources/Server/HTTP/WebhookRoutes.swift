@@ -70,7 +70,15 @@ struct WebhookRoutes: Sendable {
 
     func mutate(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let started = ContinuousClock.now
-        let body = try await collect(request)
+        let body: Data
+        do {
+            body = try await collect(request)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            // Counted and logged like any other request we refuse: an oversized review is worth seeing.
+            metrics.admission(outcome: "rejected", duration: ContinuousClock.now - started)
+            logger.warning("admission request rejected", metadata: ["status": "413", "reason": "\(error.body ?? "")"])
+            throw error
+        }
         let snapshot = rules.current
         let outcome = await reviewer.review(body, ruleSet: snapshot.ruleSet)
         let duration = ContinuousClock.now - started
@@ -121,7 +129,8 @@ struct WebhookRoutes: Sendable {
         do {
             let buffer = try await request.body.collect(upTo: maxBodyBytes)
             return Data(buffer.readableBytesView)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
+            // What `collect(upTo:)` throws; Hummingbird would answer a bare 413 without saying what the limit is.
             throw HTTPError(.contentTooLarge, message: "the body is larger than \(maxBodyBytes) bytes")
         }
     }
