@@ -83,103 +83,91 @@ public struct AdmissionReviewer: Sendable {
         return .answer(AdmissionReviewResponse(apiVersion: apiVersion, response: response).json(), summary)
     }
 
-    /// Races the rewrite against the deadline; on timeout the pod is admitted unchanged with a warning.
+    /// Races the rewrite against the deadline; on timeout the pod is admitted unchanged with a warning, without
+    /// waiting for a stage that does not stop when cancelled (see `DeadlineRace`).
     private func rewriteWithinDeadline(_ request: AdmissionRequest, ruleSet: RuleSet) async -> (JSONPatch, AdmissionSummary) {
-        let deadline = self.deadline
-        return await withTaskGroup(of: (JSONPatch, AdmissionSummary)?.self) { group in
-            group.addTask {
-                var summary = AdmissionSummary(request: request)
-                let patch = await self.rewrite(request, ruleSet: ruleSet, summary: &summary)
-                return (patch, summary)
-            }
-            group.addTask {
-                try? await Task.sleep(for: deadline)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            if let first { return first }
+        let finished = await DeadlineRace.run(within: deadline) {
             var summary = AdmissionSummary(request: request)
-            summary.timedOut = true
-            summary.warnings.append("k8s-image-replacer: rewriting took longer than \(deadline); pod admitted unchanged")
-            return (JSONPatch(), summary)
+            let patch = await self.rewrite(request, ruleSet: ruleSet, summary: &summary)
+            return (patch, summary)
         }
+        if let finished { return finished }
+        var summary = AdmissionSummary(request: request)
+        summary.timedOut = true
+        summary.warnings.append("k8s-image-replacer: rewriting took longer than \(deadline); pod admitted unchanged")
+        return (JSONPatch(), summary)
     }
 
     private func rewrite(_ request: AdmissionRequest, ruleSet: RuleSet, summary: inout AdmissionSummary) async -> JSONPatch {
-        guard let object = request.object else {
-            summary.skipped = "the request carries no object"
-            return JSONPatch()
-        }
-        let location: PodSpecLocation
-        switch PodSpecLocation.locate(request, podTemplates: ruleSet.admission.podTemplates) {
-        case .success(let found): location = found
+        let found: ReviewSubjects
+        switch ReviewSubjects.of(request, podTemplates: ruleSet.admission.podTemplates) {
+        case .success(let subjects): found = subjects
         case .failure(let skip):
             summary.skipped = skip.description
             return JSONPatch()
         }
-        let (spec, metadata) = location.resolve(object)
-        let annotations = metadata?.annotations ?? [:]
-        if annotations[Self.mirrorPodAnnotation] != nil {
-            summary.skipped = "mirror pod"
-            return JSONPatch()
-        }
-        if annotations[Self.skipAnnotation]?.lowercased() == "true" {
-            summary.skipped = "opted out by \(Self.skipAnnotation)"
-            return JSONPatch()
-        }
-        guard let spec else {
-            summary.skipped = "the object has no pod spec"
-            return JSONPatch()
-        }
-        let old = request.oldObject.flatMap { location.resolve($0).spec }
         let pipeline = Pipeline(ruleSet)
+        let annotations = found.metadata?.annotations ?? [:]
+        let recorded = annotations[Self.originalImagesAnnotation] == nil ? [:] : found.recordedOriginals
         var patch = JSONPatch()
         var originals: [String: String] = [:]
-        for kind in location.kinds {
-            let previous = Dictionary(
-                (old?.containers(kind) ?? []).compactMap { c in c.name.map { ($0, c.image ?? "") } },
-                uniquingKeysWith: { first, _ in first })
-            for (index, container) in spec.containers(kind).enumerated() {
-                guard let image = container.image, !image.isEmpty else { continue }
-                let name = container.name ?? "#\(index)"
-                if location.onlyChanged, previous[name] == image { continue }
-                let context = EvaluationContext(
-                    namespace: request.namespace ?? metadata?.namespace, podName: metadata?.name ?? metadata?.generateName,
-                    labels: metadata?.labels ?? [:], containerName: name, containerKind: kind, operation: request.operation,
-                    imagePullPolicy: container.imagePullPolicy)
-                let result = await pipeline.run(image, context: context, trace: false)
-                if let denial = result.denial {
-                    summary.denial = "\(kind.rawValue)/\(name): \(denial)"
-                    return JSONPatch()
-                }
-                for warning in result.warnings { summary.warnings.append("\(kind.rawValue)/\(name): \(warning)") }
-                summary.refusedBy += result.refusedBy
-                summary.rewrittenBy += result.rewrittenBy
-                summary.fellBackBy += result.fellBackBy
-                summary.unverifiedBy += result.unverifiedBy
-                guard result.changed else { continue }
-                patch.replace("\(location.specPointer)/\(kind.rawValue)/\(index)/image", with: result.image)
-                originals["\(kind.rawValue)/\(name)"] = image
-                summary.rewrites.append(.init(container: "\(kind.rawValue)/\(name)", from: image, to: result.image))
+        for subject in found.subjects {
+            if !recorded.isEmpty, let original = recorded[subject.label], original != subject.image,
+                await isEarlierOutput(subject.image, of: original, context: subject.context, pipeline: pipeline)
+            {
+                // Our own earlier answer (a reinvocation, or a pod re-applied with the annotation): rewriting it
+                // again could apply a rule that is not idempotent on its own output.
+                continue
             }
+            let result = await pipeline.run(subject.image, context: subject.context, trace: false)
+            if let denial = result.denial {
+                summary.denial = "\(subject.label): \(denial)"
+                return JSONPatch()
+            }
+            for warning in result.warnings { summary.warnings.append(Self.warning(warning, label: subject.label)) }
+            summary.refusedBy += result.refusedBy
+            summary.rewrittenBy += result.rewrittenBy
+            summary.fellBackBy += result.fellBackBy
+            summary.unverifiedBy += result.unverifiedBy
+            guard result.changed else { continue }
+            patch.replace(
+                "\(found.location.specPointer)/\(subject.kind.rawValue)/\(subject.index)/image", with: result.image)
+            let label = subject.label
+            originals[label] = subject.image
+            summary.rewrites.append(.init(container: label, from: subject.image, to: result.image))
         }
         // The annotation keeps the first pass's originals: a reinvocation or a later update must not overwrite
         // them with already-rewritten images.
-        if !originals.isEmpty, let metadataPointer = location.metadataPointer,
+        if !originals.isEmpty, let metadataPointer = found.location.metadataPointer,
             annotations[Self.originalImagesAnnotation] == nil
         {
             let json = Self.json(originals)
             // JSON Patch `add` needs the parent to exist: a template may have no metadata, a pod no annotations.
-            if metadata == nil {
+            if found.metadata == nil {
                 patch.add(metadataPointer, .object(["annotations": .object([Self.originalImagesAnnotation: .string(json)])]))
-            } else if metadata?.annotations == nil {
+            } else if found.metadata?.annotations == nil {
                 patch.add("\(metadataPointer)/annotations", .object([Self.originalImagesAnnotation: .string(json)]))
             } else {
                 patch.add("\(metadataPointer)/annotations/\(Self.escapedAnnotationToken)", .string(json))
             }
         }
         return patch
+    }
+
+    /// Whether `image` is what the rules make of `original` now, i.e. an image this webhook already wrote.
+    private func isEarlierOutput(
+        _ image: String, of original: String, context: EvaluationContext, pipeline: Pipeline
+    ) async -> Bool {
+        let earlier = await pipeline.run(original, context: context, trace: false)
+        return earlier.denial == nil && earlier.changed && earlier.image == image
+    }
+
+    /// A warning for the user, `kind/name: text`. The container label is shortened first when the whole would
+    /// not fit `maxWarningLength`, so the stage the text names survives the cut.
+    package static func warning(_ text: String, label: String) -> String {
+        let room = maxWarningLength - text.count - 2
+        let shown = label.count <= max(room, 24) ? label : String(label.prefix(max(room, 24) - 1)) + "…"
+        return clip("\(shown): \(text)")
     }
 
     private static func json(_ map: [String: String]) -> String {

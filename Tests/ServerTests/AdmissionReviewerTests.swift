@@ -98,7 +98,8 @@ import ReplacerServer
 
     @Test func ephemeralContainerSubresourceRewritesOnlyNewContainers() async throws {
         let old = pod(containers: ["nginx"], ephemeralContainers: ["alpine"])
-        var new = old
+        // The regular container differs too, so only the subresource's kinds keep it out of the patch.
+        var new = pod(containers: ["redis"], ephemeralContainers: ["alpine"])
         var spec = new["spec"] as! [String: Any]
         spec["ephemeralContainers"] = [["name": "e0", "image": "alpine"], ["name": "debugger", "image": "busybox:1.36"]]
         new["spec"] = spec
@@ -108,6 +109,70 @@ import ReplacerServer
         #expect(patch.count == 1, "only the new container, and no annotation: \(patch)")
         #expect(patch[safe: 0]?["path"] as? String == "/spec/ephemeralContainers/1/image")
         #expect(patch[safe: 0]?["value"] as? String == "mirror.corp/hub/library/busybox:1.36")
+    }
+
+    /// A rule that is not idempotent on its own output (it prefixes every image) must not be applied again when
+    /// the webhook is reinvoked on the pod it already patched, nor when that pod is admitted a second time.
+    @Test func reinvocationDoesNotReapplyARuleToItsOwnOutput() async throws {
+        let rules = try await ruleSet("""
+            apiVersion: k8s-image-replacer/v1
+            kind: RuleSet
+            stages:
+              - name: cache
+                matcher: regex
+                rules:
+                  - match: '^(.+)$'
+                    replace: 'cache.corp/$1'
+            """)
+        let object = pod(containers: ["nginx:1.25", "quay.io/app:1"])
+        let (first, _) = try await answer(review(object), rules: rules)
+        let patched = try apply(try #require(first.patch), to: object) as! [String: Any]
+        #expect(images(patched, ["spec"]) == ["cache.corp/docker.io/library/nginx:1.25", "cache.corp/quay.io/app:1"])
+        let (again, summary) = try await answer(review(patched), rules: rules)
+        #expect(again.patch == nil, "a reinvocation must not prefix the images a second time")
+        #expect(summary.rewrites.isEmpty)
+
+        // An image changed after the first pass is not the webhook's output: it is rewritten as usual, and the
+        // first pass's annotation stays as it was.
+        var edited = patched
+        var spec = edited["spec"] as! [String: Any]
+        spec["containers"] = [["name": "c0", "image": "redis:7"], ["name": "c1", "image": "cache.corp/quay.io/app:1"]]
+        edited["spec"] = spec
+        let (update, _) = try await answer(review(edited, operation: "UPDATE", oldObject: patched), rules: rules)
+        let patch = try #require(update.patch)
+        #expect(patch.count == 1)
+        #expect(patch[safe: 0]?["value"] as? String == "cache.corp/docker.io/library/redis:7")
+    }
+
+    @Test func anAnnotationThatIsNotOursToReadIsNotTrusted() async throws {
+        let rules = try await ruleSet()
+        let object = pod(containers: ["nginx"], annotations: [AdmissionReviewer.originalImagesAnnotation: "not json"])
+        let (response, _) = try await answer(review(object), rules: rules)
+        let patched = try apply(try #require(response.patch), to: object)
+        #expect(images(patched, ["spec"]) == ["mirror.corp/hub/library/nginx"])
+        #expect(annotations(patched)[AdmissionReviewer.originalImagesAnnotation] == "not json")
+    }
+
+    @Test func aLongContainerNameDoesNotCutTheStageOutOfAWarning() async throws {
+        let name = String(repeating: "n", count: 63)
+        let object: [String: Any] = [
+            "kind": "Pod", "metadata": ["name": "p"],
+            "spec": ["initContainers": [["name": name, "image": "quay.io/broken/" + String(repeating: "x", count: 80) + ":1"]]],
+        ]
+        let (response, _) = try await answer(review(object), rules: try await ruleSet())
+        let warning = try #require(response.warnings.first)
+        #expect(warning.count <= AdmissionReviewer.maxWarningLength)
+        #expect(warning.contains("stage quay-broken"), "\(warning)")
+        #expect(warning.hasPrefix("initContainers/nnn"))
+        // A warning that fits is left whole.
+        #expect(AdmissionReviewer.warning("stage s: short", label: "containers/app") == "containers/app: stage s: short")
+        let long = AdmissionReviewer.warning("stage s: " + String(repeating: "w", count: 200), label: "containers/app")
+        #expect(long.count == AdmissionReviewer.maxWarningLength && long.hasSuffix("…"))
+    }
+
+    @Test(arguments: [("plain", "plain"), ("a/b", "a~1b"), ("a~b", "a~0b"), ("~1", "~01"), ("/~/", "~1~0~1")])
+    func jsonPointerTokensAreEscapedTildeFirst(_ token: String, _ escaped: String) {
+        #expect(JSONPatch.escape(token) == escaped)
     }
 
     @Test func podUpdateRewritesOnlyChangedImages() async throws {
@@ -201,7 +266,50 @@ struct SlowMatcher: Matcher {
     }
 }
 
+/// Waits without ever looking at cancellation, as a plugin stuck in a blocking call would.
+struct StuckMatcher: Matcher {
+    static let id = "stuck"
+    init(configuration: MatcherConfiguration) throws {}
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().asyncAfter(deadline: .now() + 20) { continuation.resume() }
+        }
+        return .rewrite(to: "too.late/x", rule: "stuck")
+    }
+}
+
 @Suite struct AdmissionDeadlineTests {
+    @Test func aStageThatIgnoresCancellationDoesNotHoldTheAnswer() async throws {
+        let rules = try await RuleSetLoader(registry: try MatcherRegistry([StuckMatcher.self])).load(
+            text: "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: lookup, matcher: stuck}]\n", file: "r.yaml")
+        let started = ContinuousClock.now
+        let outcome = await AdmissionReviewer(deadline: .milliseconds(200)).review(review(pod(containers: ["nginx"])), ruleSet: rules)
+        // The stage answers after 20 s; waiting for it (as a task group does) would take all of that.
+        #expect(ContinuousClock.now - started < .seconds(10), "the answer must not wait for the stuck stage")
+        guard case .answer(let data, let summary) = outcome else {
+            Issue.record("expected an answer")
+            return
+        }
+        #expect(summary.timedOut)
+        #expect(try decodeAnswer(data).patch == nil)
+    }
+
+    @Test func aCancelledRequestEndsTheRace() async throws {
+        let task = Task { await DeadlineRace.run(within: .seconds(60)) { () async -> Int in
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().asyncAfter(deadline: .now() + 20) { continuation.resume() }
+            }
+            return 1
+        } }
+        try await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        let started = ContinuousClock.now
+        #expect(await task.value == nil)
+        #expect(ContinuousClock.now - started < .seconds(10))
+        // Work that finishes first wins.
+        #expect(await DeadlineRace.run(within: .seconds(60)) { 7 } == 7)
+    }
+
     @Test func slowStageAdmitsThePodUnchangedWithAWarning() async throws {
         let slowRegistry = try MatcherRegistry([SlowMatcher.self])
         let rules = try await RuleSetLoader(registry: slowRegistry).load(

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOSSL
 import Testing
+import ReplacerAdmission
 import ReplacerCore
 import ReplacerRegistry
 @testable import ReplacerServer
@@ -91,18 +92,86 @@ import ReplacerRegistry
         }
     }
 
+    /// `/explain` on a Pod or a review shows what `/mutate` does to it: the same containers, the same context
+    /// (`imagePullPolicy: Never` is left alone), the same pods and kinds left alone.
+    @Test func explainAnswersAsMutateWould() async throws {
+        try await withServer { server in
+            try await withClient(try server.client()) { client in
+                let object: [String: Any] = [
+                    "kind": "Pod", "metadata": ["name": "p", "namespace": "team-a"],
+                    "spec": ["containers": [
+                        ["name": "local", "image": "nginx", "imagePullPolicy": "Never"], ["name": "app", "image": "redis:7"],
+                    ]],
+                ]
+                let mutated = try decodeAnswer(try await server.post(client, "/mutate", review(object)).body)
+                let patched = try apply(try #require(mutated.patch), to: object)
+                for body in [try JSONSerialization.data(withJSONObject: object), review(object)] {
+                    let explained = try await server.post(client, "/explain", body)
+                    #expect(explained.status == 200)
+                    let document = try JSONDecoder().decode(ExplainDocument.self, from: explained.body)
+                    #expect(document.results.map(\.image) == images(patched, ["spec"]))
+                    #expect(document.results.map(\.container) == ["containers/local", "containers/app"])
+                }
+
+                let optedOut = pod(containers: ["nginx"], annotations: [AdmissionReviewer.skipAnnotation: "true"])
+                for body in [try JSONSerialization.data(withJSONObject: optedOut), review(optedOut)] {
+                    let refused = try await server.post(client, "/explain", body)
+                    #expect(refused.status == 400)
+                    #expect(String(decoding: refused.body, as: UTF8.self).contains("opted out"))
+                }
+                let deployment = review(
+                    AdmissionReviewerTests.deployment(), kind: "Deployment", group: "apps", resource: "deployments")
+                let templates = try await server.post(client, "/explain", deployment)
+                #expect(templates.status == 400, "these rules leave pod templates alone, as /mutate does")
+                #expect(String(decoding: templates.body, as: UTF8.self).contains("podTemplates"))
+            }
+        }
+    }
+
+    /// The review shapes the API server sends besides a plain CREATE, over real TLS, with the patch applied.
+    @Test(arguments: [false, true])
+    func dryRunEphemeralContainersAndOtherKindsOverTLS(http2: Bool) async throws {
+        try await withServer { server in
+            try await withClient(try server.client(http2: http2)) { client in
+                let object = pod(containers: ["nginx"])
+                let dry = try decodeAnswer(try await server.post(client, "/mutate", review(object, dryRun: true)).body)
+                #expect(images(try apply(try #require(dry.patch), to: object), ["spec"]) == ["mirror.corp/hub/library/nginx"])
+
+                let old = pod(containers: ["redis"], ephemeralContainers: ["alpine"])
+                let new = pod(containers: ["redis"], ephemeralContainers: ["alpine", "busybox:1.36"])
+                let body = review(new, subResource: "ephemeralcontainers", operation: "UPDATE", oldObject: old)
+                let debug = try decodeAnswer(try await server.post(client, "/mutate", body).body)
+                let patched = try apply(try #require(debug.patch), to: new)
+                #expect(images(patched, ["spec"], "ephemeralContainers") == ["alpine", "mirror.corp/hub/library/busybox:1.36"])
+                #expect(images(patched, ["spec"]) == ["redis"])
+                #expect(annotations(patched)[AdmissionReviewer.originalImagesAnnotation] == nil)
+
+                let service: [String: Any] = ["kind": "Service", "metadata": ["name": "s"], "spec": ["type": "ClusterIP"]]
+                let other = try await server.post(client, "/mutate", review(service, kind: "Service", resource: "services"))
+                #expect(other.status == 200)
+                let answer = try decodeAnswer(other.body)
+                #expect(answer.allowed && answer.patch == nil)
+            }
+        }
+    }
+
     @Test func probesAndMetrics() async throws {
         try await withServer { server in
             #expect(try await server.probe("/healthz").status == 200)
             #expect(try await server.probe("/readyz").status == 200)
+            let series = [
+                #"k8s_image_replacer_admission_requests_total{outcome="patched"}"#,
+                #"k8s_image_replacer_rewrites_total{stage="hub"}"#,
+                #"k8s_image_replacer_refused_rewrites_total{stage="quay-broken"}"#,
+            ]
+            let before = try await server.probe("/metrics").body
             try await withClient(try server.client()) { client in
                 _ = try await server.post(client, "/mutate", review(pod(containers: ["nginx"])))
                 _ = try await server.post(client, "/mutate", review(pod(containers: ["quay.io/broken/y:1"])))
             }
             let metrics = try await server.probe("/metrics").body
-            #expect(metrics.contains(#"k8s_image_replacer_admission_requests_total{outcome="patched"}"#))
-            #expect(metrics.contains(#"k8s_image_replacer_rewrites_total{stage="hub"}"#))
-            #expect(metrics.contains(#"k8s_image_replacer_refused_rewrites_total{stage="quay-broken"}"#))
+            // Counters are process-wide and other suites run alongside: each went up by at least this server's part.
+            for name in series { #expect(metricValue(metrics, name) >= metricValue(before, name) + 1, "\(name)") }
             #expect(metrics.contains("k8s_image_replacer_admission_duration_seconds_bucket"))
             #expect(metrics.contains("k8s_image_replacer_rules_generation"))
         }

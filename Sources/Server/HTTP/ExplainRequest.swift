@@ -19,21 +19,18 @@ struct ExplainRequest: Decodable, Sendable {
     /// Present when the body is an AdmissionReview.
     var request: AdmissionRequest?
 
-    /// What to evaluate: each image with its context and, for pods, the container it belongs to.
-    func subjects() throws(ExplainRequestError) -> [(image: String, context: EvaluationContext, container: String?)] {
+    /// What to evaluate: each image with its context and, for pods, the container it belongs to. A Pod or an
+    /// AdmissionReview gives the containers `/mutate` would evaluate, with the same contexts (`podTemplates` is the
+    /// running rules' switch); a request the webhook leaves alone is an error that says why.
+    func subjects(podTemplates: Bool) throws(ExplainRequestError)
+        -> [(image: String, context: EvaluationContext, container: String?)]
+    {
         if let request {
-            guard let object = request.object else { throw ExplainRequestError("the AdmissionReview has no object") }
-            let location = PodSpecLocation.locate(request, podTemplates: true)
-            guard case .success(let found) = location else {
-                if case .failure(let skip) = location { throw ExplainRequestError("the webhook would not rewrite this request: \(skip)") }
-                throw ExplainRequestError("the webhook would not rewrite this request")
-            }
-            let (spec, metadata) = found.resolve(object)
-            return pod(spec, metadata, namespace: request.namespace, operation: request.operation, kinds: found.kinds)
+            guard request.object != nil else { throw ExplainRequestError("the AdmissionReview has no object") }
+            return try Self.pod(ReviewSubjects.of(request, podTemplates: podTemplates))
         }
-        if let spec {
-            let podSpec = PodSpec(containers: spec.containers, initContainers: spec.initContainers, ephemeralContainers: spec.ephemeralContainers)
-            return pod(podSpec, metadata, namespace: namespace ?? metadata?.namespace, operation: nil, kinds: ContainerKind.allCases)
+        if metadata != nil || spec != nil {
+            return try Self.pod(ReviewSubjects.of(pod: metadata, spec: spec, namespace: namespace))
         }
         let all = (image.map { [$0] } ?? []) + (images ?? [])
         guard !all.isEmpty else {
@@ -50,21 +47,13 @@ struct ExplainRequest: Decodable, Sendable {
         return all.map { ($0, context, nil) }
     }
 
-    private func pod(_ spec: PodSpec?, _ metadata: ObjectMeta?, namespace: String?, operation: String?, kinds: [ContainerKind])
+    private static func pod(_ found: Result<ReviewSubjects, ReviewSubjects.Skip>) throws(ExplainRequestError)
         -> [(image: String, context: EvaluationContext, container: String?)]
     {
-        var subjects: [(image: String, context: EvaluationContext, container: String?)] = []
-        for kind in kinds {
-            for (index, container) in (spec?.containers(kind) ?? []).enumerated() {
-                guard let image = container.image else { continue }
-                let name = container.name ?? "#\(index)"
-                let context = EvaluationContext(
-                    namespace: namespace, podName: metadata?.name ?? metadata?.generateName, labels: metadata?.labels ?? [:],
-                    containerName: name, containerKind: kind, operation: operation)
-                subjects.append((image, context, "\(kind.rawValue)/\(name)"))
-            }
+        switch found {
+        case .success(let found): return found.subjects.map { ($0.image, $0.context, $0.label) }
+        case .failure(let skip): throw ExplainRequestError("the webhook would not rewrite this request: \(skip)")
         }
-        return subjects
     }
 }
 

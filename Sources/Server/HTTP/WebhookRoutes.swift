@@ -107,13 +107,13 @@ struct WebhookRoutes: Sendable {
         } catch {
             return Self.error(status: 400, "the body is not an explain request: \(AdmissionReviewer.describe(error))")
         }
+        let ruleSet = rules.current.ruleSet
         let subjects: [(image: String, context: EvaluationContext, container: String?)]
         do {
-            subjects = try parsed.subjects()
+            subjects = try parsed.subjects(podTemplates: ruleSet.admission.podTemplates)
         } catch {
             return Self.error(status: 400, error.description)
         }
-        let ruleSet = rules.current.ruleSet
         let pipeline = Pipeline(ruleSet)
         var results: [PipelineResult] = []
         for subject in subjects {

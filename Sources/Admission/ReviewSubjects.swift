@@ -1,0 +1,105 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ReplacerCore
+
+/// The container images one admission request lets the webhook change, each with the context its rules see, or
+/// why the request is left alone as a whole.
+///
+/// `/mutate` rewrites these subjects and `/explain` traces them, so the two cannot disagree about which containers
+/// are evaluated (kinds, only-changed on UPDATE), what a stage's `when` sees (namespace, labels, pull policy), or
+/// which pods are skipped (opt-out, mirror pods, kinds the rules do not rewrite).
+package struct ReviewSubjects: Sendable {
+    /// One container image to evaluate.
+    package struct Subject: Sendable {
+        package var kind: ContainerKind
+        /// The container's index in its list: the JSON Patch addresses the image by it.
+        package var index: Int
+        /// The container's name, or `#index` for a nameless one.
+        package var name: String
+        package var image: String
+        package var context: EvaluationContext
+
+        /// `kind/name`: how warnings, the log line and the original-images annotation name the container.
+        package var label: String { "\(kind.rawValue)/\(name)" }
+    }
+
+    /// Why a request is left alone; shown in logs and by `/explain`.
+    package struct Skip: Error, Sendable, Equatable, CustomStringConvertible {
+        package var description: String
+    }
+
+    package var location: PodSpecLocation
+    /// The metadata of the pod (or pod template) the subjects belong to.
+    package var metadata: ObjectMeta?
+    package var subjects: [Subject]
+
+    /// The subjects of `request`, or why the webhook leaves it alone. `podTemplates` is the rule file's
+    /// `admission.podTemplates` switch.
+    package static func of(_ request: AdmissionRequest, podTemplates: Bool) -> Result<ReviewSubjects, Skip> {
+        guard let object = request.object else { return .failure(Skip(description: "the request carries no object")) }
+        let location: PodSpecLocation
+        switch PodSpecLocation.locate(request, podTemplates: podTemplates) {
+        case .success(let found): location = found
+        case .failure(let skip): return .failure(Skip(description: skip.description))
+        }
+        let (spec, metadata) = location.resolve(object)
+        if let annotations = metadata?.annotations {
+            if annotations[AdmissionReviewer.mirrorPodAnnotation] != nil { return .failure(Skip(description: "mirror pod")) }
+            if annotations[AdmissionReviewer.skipAnnotation]?.lowercased() == "true" {
+                return .failure(Skip(description: "opted out by \(AdmissionReviewer.skipAnnotation)"))
+            }
+        }
+        guard let spec else { return .failure(Skip(description: "the object has no pod spec")) }
+        let old = request.oldObject.flatMap { location.resolve($0).spec }
+        var subjects: [Subject] = []
+        for kind in location.kinds {
+            let containers = spec.containers(kind)
+            guard !containers.isEmpty else { continue }
+            // Containers are matched to the old object by name: on UPDATE only new or changed images are rewritten.
+            let previous: [String: String] =
+                location.onlyChanged
+                ? Dictionary(
+                    (old?.containers(kind) ?? []).compactMap { c in c.name.map { ($0, c.image ?? "") } },
+                    uniquingKeysWith: { first, _ in first })
+                : [:]
+            for (index, container) in containers.enumerated() {
+                guard let image = container.image, !image.isEmpty else { continue }
+                let name = container.name ?? "#\(index)"
+                if location.onlyChanged, previous[name] == image { continue }
+                let context = EvaluationContext(
+                    namespace: request.namespace ?? metadata?.namespace,
+                    podName: metadata?.name ?? metadata?.generateName ?? request.name,
+                    labels: metadata?.labels ?? [:], containerName: name, containerKind: kind,
+                    operation: request.operation, imagePullPolicy: container.imagePullPolicy)
+                subjects.append(Subject(kind: kind, index: index, name: name, image: image, context: context))
+            }
+        }
+        return .success(ReviewSubjects(location: location, metadata: metadata, subjects: subjects))
+    }
+
+    /// The subjects of a bare Pod (an `/explain` body), as if it were being created in `namespace` (or the one its
+    /// metadata names).
+    package static func of(pod metadata: ObjectMeta?, spec: ObjectSpec?, namespace: String?) -> Result<ReviewSubjects, Skip> {
+        let request = AdmissionRequest(
+            uid: "", kind: .init(group: "", version: "v1", kind: "Pod"),
+            resource: .init(group: "", version: "v1", resource: "pods"), subResource: nil, operation: "CREATE",
+            namespace: namespace ?? metadata?.namespace, name: metadata?.name, dryRun: nil,
+            object: KubernetesObject(metadata: metadata, spec: spec, template: nil), oldObject: nil)
+        return of(request, podTemplates: false)
+    }
+
+    /// The images an earlier pass recorded in the original-images annotation, by `kind/name`; empty when there is
+    /// no such annotation or it is not a JSON object of strings (someone else's edit: then nothing is trusted).
+    package var recordedOriginals: [String: String] {
+        guard var text = metadata?.annotations?[AdmissionReviewer.originalImagesAnnotation] else { return [:] }
+        let map: [String: String]? = text.withUTF8 { bytes in
+            var cursor = JSONCursor(bytes)
+            guard let map = try? cursor.readOptionalStringMap(), (try? cursor.finish()) != nil else { return nil }
+            return map
+        }
+        return map ?? [:]
+    }
+}
