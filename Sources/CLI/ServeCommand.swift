@@ -49,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body accepted, in bytes.")
     var maxBodyBytes = 8 << 20
 
-    @Option(help: "Seconds one admission may take before the pod is admitted unchanged.")
+    @Option(help: "Seconds one admission may take before the pod is admitted unchanged; below the webhook's timeoutSeconds.")
     var requestTimeout: Double = 8
 
     @Option(help: "Seconds between checks of the rule and certificate files.")
@@ -125,6 +125,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard requestTimeout > 0, reloadInterval > 0, maxBodyBytes > 0 else {
             throw ValidationError("--request-timeout, --reload-interval and --max-body-bytes must be positive")
+        }
+        // The answer must reach the API server before its webhook timeout (timeoutSeconds: 10 by default, 30 at
+        // most), or the failure policy decides the pod instead of us.
+        guard requestTimeout < 30 else {
+            throw ValidationError(
+                "--request-timeout must be below 30 seconds (the longest webhook timeoutSeconds), and below the "
+                    + "webhook's timeoutSeconds (10 by default); not \(requestTimeout)")
         }
         // The upper bound catches a value given in milliseconds.
         for (name, value) in [("--idle-timeout", idleTimeout), ("--handshake-timeout", handshakeTimeout), ("--read-timeout", readTimeout)]

@@ -254,7 +254,8 @@ extension ServeCommandTests {
 
     @Test(arguments: [
         ["--idle-timeout", "0"], ["--handshake-timeout", "-1"], ["--read-timeout", "5000"], ["--read-timeout", "nan"],
-        ["--shutdown-delay", "-1"], ["--shutdown-delay", "301"],
+        ["--shutdown-delay", "-1"], ["--shutdown-delay", "301"], ["--request-timeout", "30"],
+        ["--request-timeout", "8000"], ["--request-timeout", "0"],
     ])
     func connectionTimeoutsOutOfRangeAreRefused(_ flag: [String]) {
         #expect {
