@@ -224,8 +224,11 @@ import ReplacerRegistry
                 let after = try decodeAnswer(try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).body)
                 #expect(after.patch?.first?["value"] as? String == "mirror2.corp/hub/library/nginx")
 
+                // Other suites' servers share this process's metrics: wait for this server's failure to be counted.
+                let failures = #"k8s_image_replacer_reloads_total{file="rules",result="failure"}"#
+                let before = metricValue(try await server.probe("/metrics").body, failures)
                 try server.swapRules("apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: x, matcher: nope}]\n")
-                try await waitFor { try await server.probe("/metrics").body.contains(#"file="rules",result="failure""#) }
+                try await waitFor { metricValue(try await server.probe("/metrics").body, failures) > before }
                 #expect(server.rules.current.generation == 2)
                 try server.swapRules("garbage: [")
                 try await Task.sleep(for: .milliseconds(200))
@@ -254,8 +257,10 @@ import ReplacerRegistry
                 return (try? await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).status) == 200
             }
             // A broken rotation keeps the good certificate.
+            let failures = #"k8s_image_replacer_reloads_total{file="certificate",result="failure"}"#
+            let before = metricValue(try await server.probe("/metrics").body, failures)
             try "not a certificate".write(toFile: server.directory.appendingPathComponent("tls/tls.crt").path, atomically: true, encoding: .utf8)
-            try await waitFor { try await server.probe("/metrics").body.contains(#"file="certificate",result="failure""#) }
+            try await waitFor { metricValue(try await server.probe("/metrics").body, failures) > before }
             try await withClient(try server.client(trusting: rotated.caCertificatePEM)) { client in
                 let status = try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).status
                 #expect(status == 200)
@@ -310,6 +315,15 @@ import ReplacerRegistry
             try await withClient(try server.client()) { client in
                 await #expect(throws: (any Error).self) {
                     _ = try await server.post(client, "/mutate", review(pod(containers: ["nginx"])))
+                }
+            }
+            // A certificate for client auth, but from a CA the server was not told to trust.
+            let stranger = try DevelopmentCertificates(commonName: "apiserver", dnsNames: ["kube-apiserver"], clientAuth: true)
+            for http2 in [false, true] {
+                try await withClient(try server.client(http2: http2, identity: stranger)) { client in
+                    await #expect(throws: (any Error).self) {
+                        _ = try await server.post(client, "/mutate", review(pod(containers: ["nginx"])))
+                    }
                 }
             }
         }
