@@ -21,9 +21,11 @@ COPY Package.swift ./
 COPY Sources ./Sources
 COPY Plugins ./Plugins
 COPY Tests ./Tests
-# The cache mount keeps dependency checkouts and build products between builds of the image. strip leaves no
-# symbol names (the release link exports none, see Package.swift): to symbolicate a crash's addresses, build
-# the same commit without strip (its GNU build id, `readelf -n`, matches the image's binary).
+# The cache mount keeps dependency checkouts and build products between builds of the image. strip removes the
+# symbol table (only the few hundred dynamic symbols the release link keeps remain, see Package.swift): to
+# symbolicate a crash's addresses, rebuild the same commit with the same resolved dependency versions (the
+# cache's Package.resolved; the repository does not pin them) without strip, and check that its GNU build id
+# (`readelf -n`) matches the image's binary.
 RUN --mount=type=cache,target=/src/.build \
     swift build -c release --static-swift-stdlib --product k8s-image-replacer \
     && install -D -m 0755 "$(swift build -c release --show-bin-path)/k8s-image-replacer" /out/k8s-image-replacer \
