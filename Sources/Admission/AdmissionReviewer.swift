@@ -50,6 +50,16 @@ public struct AdmissionReviewer: Sendable {
                 : ""
             return .rejected(status: 400, message: "the body is not an AdmissionReview: \(error)\(hint)")
         }
+        // Both are optional (the request is what matters), but when present they must say AdmissionReview: a
+        // Pod or another object posted here by mistake would otherwise be read as an empty review.
+        if let kind = review.kind, kind != "AdmissionReview" {
+            return .rejected(status: 400, message: "the body is a \(kind), not an AdmissionReview")
+        }
+        if let version = review.apiVersion, version != "admission.k8s.io/v1", version != "admission.k8s.io/v1beta1" {
+            return .rejected(
+                status: 400,
+                message: "apiVersion \(version) is not admission.k8s.io/v1 (or v1beta1); the API server sends those")
+        }
         guard let request = review.request else {
             return .rejected(status: 400, message: "the AdmissionReview has no \"request\"")
         }

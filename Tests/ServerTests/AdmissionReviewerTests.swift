@@ -236,6 +236,8 @@ import ReplacerServer
         (#"{"request":{"uid":"x","object":{"spec":{"containers":"nope"}}}}"#, "wrong type at request.object.spec.containers"),
         ("", "not an AdmissionReview"),
         (#"{"uid":"x","kind":{"group":"","version":"v1","kind":"Pod"},"object":{}}"#, "bare AdmissionRequest: wrap it as"),
+        (#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[]}}"#, "is a Pod, not an AdmissionReview"),
+        (#"{"apiVersion":"admission.k8s.io/v2","kind":"AdmissionReview","request":{"uid":"x"}}"#, "apiVersion admission.k8s.io/v2 is not"),
     ])
     func malformedBodiesAreRejectedWith400(_ body: String, _ message: String) async throws {
         guard case .rejected(let status, let text) = await reviewer.review(Data(body.utf8), ruleSet: try await ruleSet()) else {
