@@ -94,7 +94,18 @@ public struct WebhookServer: Sendable {
             certificate: FileWatcher.read(configuration.certificatePath), key: FileWatcher.read(configuration.keyPath)
         )
         let certificates = try CertificateStore(certificatePath: configuration.certificatePath, keyPath: configuration.keyPath)
-        let tlsConfiguration = try certificates.serverConfiguration(clientCAPath: configuration.clientCAPath)
+        let clientCABaseline = configuration.clientCAPath.flatMap(FileWatcher.read)
+        let clientCA = try configuration.clientCAPath.map { try ClientCAStore(path: $0) }
+        // Client chains are checked against the bundle loaded now, so a rotated CA applies to the next handshake.
+        var verifyClient: TLSChannelConfiguration.CustomVerificationCallback?
+        if let clientCA {
+            verifyClient = { chain, promise in
+                promise.completeWithTask { await clientCA.verify(chain) }
+            }
+        }
+        let tlsChannel = TLSChannelConfiguration(
+            tlsConfiguration: certificates.serverConfiguration(verifyingClients: clientCA != nil),
+            customVerificationCallback: verifyClient)
         let metrics = WebhookMetrics()
         metrics.rulesGeneration(rules.current.generation)
         let readiness = NIOLockedValueBox(Readiness.starting)
@@ -122,7 +133,7 @@ public struct WebhookServer: Sendable {
             server: HTTPServerBuilder { responder in
                 HandshakeDeadlineChannel(
                     upgrade: try HTTP2UpgradeChannel(
-                        tlsConfiguration: tlsConfiguration,
+                        tlsChannelConfiguration: tlsChannel,
                         configuration: .init(idleTimeout: idleTimeout, streamConfiguration: http1), responder: responder),
                     timeout: handshakeTimeout)
             },
@@ -145,7 +156,8 @@ public struct WebhookServer: Sendable {
         let watcher = FileWatcher(
             rulesPath: configuration.rulesPath, loader: loader, rules: rules, certificates: certificates,
             interval: configuration.reloadInterval, metrics: metrics, logger: logger,
-            rulesBaseline: configuration.rulesBaseline, certificateBaseline: certificateBaseline)
+            rulesBaseline: configuration.rulesBaseline, certificateBaseline: certificateBaseline,
+            clientCA: clientCA, clientCABaseline: clientCABaseline)
 
         let group = ServiceGroup(
             configuration: .init(

@@ -52,10 +52,12 @@ import ReplacerRegistry
         }
     }
 
-    @Test func malformedAndOversizedBodiesGet4xx() async throws {
+    @Test(arguments: [false, true])
+    func malformedAndOversizedBodiesGet4xx(http2: Bool) async throws {
         try await withServer { server in
-            try await withClient(try server.client()) { client in
+            try await withClient(try server.client(http2: http2)) { client in
                 let malformed = try await server.post(client, "/mutate", Data("{\"request\": 12}".utf8))
+                #expect(malformed.version.major == (http2 ? 2 : 1))
                 #expect(malformed.status == 400)
                 #expect(String(decoding: malformed.body, as: UTF8.self).contains("not an AdmissionReview"))
                 let rejected = #"k8s_image_replacer_admission_requests_total{outcome="rejected"}"#
@@ -324,6 +326,48 @@ import ReplacerRegistry
                     await #expect(throws: (any Error).self) {
                         _ = try await server.post(client, "/mutate", review(pod(containers: ["nginx"])))
                     }
+                }
+            }
+        }
+    }
+
+    /// The client CA bundle is a mounted file like the others: a rotated bundle applies to the next handshake, a
+    /// broken one is counted and the last good one stays.
+    @Test func aRotatedClientCAAppliesToNewHandshakes() async throws {
+        let first = try DevelopmentCertificates(commonName: "apiserver", dnsNames: ["kube-apiserver"], clientAuth: true)
+        let second = try DevelopmentCertificates(commonName: "apiserver-2", dnsNames: ["kube-apiserver"], clientAuth: true)
+        try await withServer(clientCA: first) { server in
+            func status(_ identity: DevelopmentCertificates) async throws -> Int {
+                var result = 0
+                try await withClient(try server.client(identity: identity)) { client in
+                    result = try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).status
+                }
+                return result
+            }
+            #expect(try await status(first) == 200)
+            let bundle = server.directory.appendingPathComponent("client-ca.crt").path
+            let successes = #"k8s_image_replacer_reloads_total{file="client-ca",result="success"}"#
+            let loaded = metricValue(try await server.probe("/metrics").body, successes)
+            try second.caCertificatePEM.write(toFile: bundle, atomically: true, encoding: .utf8)
+            try await waitFor { metricValue(try await server.probe("/metrics").body, successes) > loaded }
+            #expect(try await status(second) == 200)
+            await #expect(throws: (any Error).self, "the old CA is no longer trusted") { _ = try await status(first) }
+
+            let failures = #"k8s_image_replacer_reloads_total{file="client-ca",result="failure"}"#
+            let failed = metricValue(try await server.probe("/metrics").body, failures)
+            try "not a CA bundle".write(toFile: bundle, atomically: true, encoding: .utf8)
+            try await waitFor { metricValue(try await server.probe("/metrics").body, failures) > failed }
+            #expect(try await status(second) == 200)
+        }
+    }
+
+    /// A certificate from the trusted CA that is meant for servers only is not a client's.
+    @Test func aServerOnlyCertificateIsNotAClientCertificate() async throws {
+        let serverOnly = try DevelopmentCertificates(commonName: "not-a-client", dnsNames: ["x"], clientAuth: false)
+        try await withServer(clientCA: serverOnly) { server in
+            try await withClient(try server.client(identity: serverOnly)) { client in
+                await #expect(throws: (any Error).self) {
+                    _ = try await server.post(client, "/mutate", review(pod(containers: ["nginx"])))
                 }
             }
         }

@@ -26,6 +26,9 @@ struct FileWatcher: Service {
     /// The certificate and key files as read just before `certificates` loaded them, for the same reason; nil:
     /// read them when watching starts.
     var certificateBaseline: (certificate: Data?, key: Data?)? = nil
+    /// The client CA bundle (`serve --client-ca`), and its bytes as read just before it was loaded.
+    var clientCA: ClientCAStore? = nil
+    var clientCABaseline: Data? = nil
 
     func run() async throws {
         // Off the event loops: reading files and compiling a rule file must not hold up requests. A child task
@@ -45,6 +48,7 @@ struct FileWatcher: Service {
             (baseline.map { $0.certificate } ?? Self.read(store.certificatePath)).map { [$0] } ?? []
         }
         var seenKeys = certificates.flatMap { store in baseline.map { $0.key } ?? Self.read(store.keyPath) }
+        var seenClientCA = clientCABaseline ?? clientCA.flatMap { Self.read($0.path) }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 // Graceful shutdown ends the wait at once rather than after up to one interval.
@@ -74,6 +78,10 @@ struct FileWatcher: Service {
                     reloadCertificate(certificates)
                 }
             }
+            if let clientCA, let bundle = Self.read(clientCA.path), bundle != seenClientCA {
+                seenClientCA = bundle
+                reloadClientCA(clientCA)
+            }
         }
     }
 
@@ -98,6 +106,17 @@ struct FileWatcher: Service {
         } catch {
             metrics.reload("certificate", result: "failure")
             logger.error("certificate rejected; the previous one keeps serving", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func reloadClientCA(_ clientCA: ClientCAStore) {
+        do {
+            try clientCA.reload()
+            metrics.reload("client-ca", result: "success")
+            logger.info("client CA bundle reloaded", metadata: ["file": "\(clientCA.path)"])
+        } catch {
+            metrics.reload("client-ca", result: "failure")
+            logger.error("client CA bundle rejected; the previous one stays in force", metadata: ["error": "\(error)"])
         }
     }
 

@@ -40,8 +40,9 @@ public final class CertificateStore: Sendable {
     }
 
     /// A server TLS configuration that takes its certificate from this store: TLS 1.2 and later, and with
-    /// `clientCAPath` set, client certificates required and verified against that CA bundle.
-    public func serverConfiguration(clientCAPath: String?) throws -> TLSConfiguration {
+    /// `verifyingClients`, a client certificate required. Which clients are trusted is decided by the TLS
+    /// handler's verification callback (`ClientCAStore.verify`), so that a rotated CA bundle applies at once.
+    public func serverConfiguration(verifyingClients: Bool) -> TLSConfiguration {
         let current = identity.withLockedValue { $0 }
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: current.chain.map { .certificate($0) }, privateKey: .privateKey(current.key))
@@ -52,16 +53,9 @@ public final class CertificateStore: Sendable {
         // every SIGTERM under load for 5 s with clients that never send it (wrk); 1 s still lets a client that
         // is reading our last answer finish before the socket goes.
         configuration.shutdownTimeout = .seconds(1)
-        if let clientCAPath {
-            let roots: [NIOSSLCertificate]
-            do {
-                roots = try NIOSSLCertificate.fromPEMFile(clientCAPath)
-            } catch {
-                throw TLSFilesError(path: clientCAPath, problem: "is not a PEM CA bundle (\(error))")
-            }
-            guard !roots.isEmpty else { throw TLSFilesError(path: clientCAPath, problem: "holds no certificate") }
-            configuration.trustRoots = .certificates(roots)
-            // The API server presents a client certificate whose name we cannot predict; the CA is the trust anchor.
+        if verifyingClients {
+            // Requires a certificate from every client. The API server presents one whose name we cannot predict;
+            // the CA bundle is the trust anchor.
             configuration.certificateVerification = .noHostnameVerification
         }
         configuration.sslContextCallback = { [identity] _, promise in

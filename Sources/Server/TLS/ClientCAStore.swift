@@ -1,0 +1,87 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import NIOConcurrencyHelpers
+import NIOSSL
+import SwiftASN1
+import X509
+
+/// The CA bundle that client certificates must chain to (`serve --client-ca`), replaceable without a restart.
+///
+/// BoringSSL's own verification reads its trust roots from a context that is built once, so a rotated CA bundle
+/// would need a restart, and until then the server would keep trusting the old CA and refusing the new one. The
+/// TLS handler instead asks `verify(_:)` for every client chain, which checks it against the bundle loaded now:
+/// RFC 5280 path validation at the current time, and a leaf whose extended key usage, when it has one, allows
+/// client authentication (what BoringSSL checks for a server's peer).
+public final class ClientCAStore: Sendable {
+    public let path: String
+    private let roots: NIOLockedValueBox<X509.CertificateStore>
+
+    /// Loads the PEM bundle; throws a `TLSFilesError` that names the file and what is wrong.
+    public init(path: String) throws {
+        self.path = path
+        self.roots = NIOLockedValueBox(X509.CertificateStore(try Self.load(path)))
+    }
+
+    /// Re-reads the bundle. On failure the previous one stays in force and the error is thrown.
+    public func reload() throws {
+        let loaded = X509.CertificateStore(try Self.load(path))
+        roots.withLockedValue { $0 = loaded }
+    }
+
+    /// Whether `chain` (leaf first, as the client sent it) leads to a CA of the current bundle.
+    public func verify(_ chain: [NIOSSLCertificate]) async -> NIOSSLVerificationResult {
+        let certificates: [Certificate]
+        do {
+            certificates = try chain.map { try Certificate(derEncoded: try $0.toDERBytes()) }
+        } catch {
+            return .failed
+        }
+        guard let leaf = certificates.first else { return .failed }
+        var verifier = Verifier(rootCertificates: roots.withLockedValue { $0 }) {
+            RFC5280Policy()
+            ClientAuthenticationUsage()
+        }
+        let result = await verifier.validate(leaf: leaf, intermediates: X509.CertificateStore(certificates.dropFirst()))
+        if case .validCertificate = result { return .certificateVerified }
+        return .failed
+    }
+
+    static func load(_ path: String) throws -> [Certificate] {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw TLSFilesError(path: path, problem: "cannot be read (\(error))")
+        }
+        let certificates: [Certificate]
+        do {
+            certificates = try PEMDocument.parseMultiple(pemString: text)
+                .filter { $0.discriminator == "CERTIFICATE" }
+                .map { try Certificate(derEncoded: $0.derBytes) }
+        } catch {
+            throw TLSFilesError(path: path, problem: "is not a PEM CA bundle (\(error))")
+        }
+        guard !certificates.isEmpty else { throw TLSFilesError(path: path, problem: "holds no certificate") }
+        return certificates
+    }
+}
+
+/// A leaf with an extended key usage extension must list client authentication (or any usage) in it.
+struct ClientAuthenticationUsage: VerifierPolicy {
+    let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [.X509ExtensionID.extendedKeyUsage]
+
+    func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
+        let usage: ExtendedKeyUsage?
+        do {
+            usage = try chain.leaf.extensions.extendedKeyUsage
+        } catch {
+            return .failsToMeetPolicy(reason: "the client certificate's extended key usage cannot be read")
+        }
+        guard let usage else { return .meetsPolicy }
+        if usage.contains(.clientAuth) || usage.contains(.any) { return .meetsPolicy }
+        return .failsToMeetPolicy(reason: "the client certificate is not for client authentication")
+    }
+}
