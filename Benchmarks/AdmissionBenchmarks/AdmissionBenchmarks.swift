@@ -75,23 +75,46 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(try? JSONDecoder().decode(ReviewShape.self, from: patched))
     }
 
-    // The reviewer races the rewrite against its deadline in a task group with a sleeping task, per request.
-    Benchmark("deadline task group only") { benchmark in
-        let value = await withTaskGroup(of: Int?.self) { group in
-            group.addTask { 1 }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(8))
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+    // The reviewer's deadline race (`DeadlineRace`: an unstructured task for the work and one sleeping for the
+    // deadline, per request), taken when a stage does not promise `runsWithoutWaiting` (a digest stage does not).
+    // Two one-stage rule sets that differ only in that promise: the difference is the race's cost.
+    let oneStage: (any Matcher.Type) -> () async throws -> RuleSet = { matcher in
+        {
+            let ruleSet = try await RuleSetLoader(registry: try MatcherRegistry([matcher])).load(
+                text: "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: s, matcher: \(matcher.id)}]\n",
+                file: "one-stage.yaml")
+            guard ruleSet.runsWithoutWaiting == matcher.runsWithoutWaiting else { fatalError("wrong path") }
+            return ruleSet
         }
-        blackHole(value)
+    }
+    Benchmark("review pod one stage inline") { benchmark, ruleSet in
+        blackHole(await reviewer.review(unchanged, ruleSet: ruleSet))
+    } setup: {
+        try await oneStage(NeverWaits.self)()
+    }
+    Benchmark("review pod one stage deadline race") { benchmark, ruleSet in
+        blackHole(await reviewer.review(unchanged, ruleSet: ruleSet))
+    } setup: {
+        try await oneStage(MayWait.self)()
     }
 
     // The patch and response encoding the reviewer does for three rewrites, with its encoder settings.
     Benchmark("JSON encode only patch annotation response") { benchmark in
         blackHole(EncodeShape.encodeAnswer())
     }
+}
+
+/// Matches nothing and makes no promise that it never waits, so a review under it takes the deadline race.
+struct MayWait: Matcher {
+    static let id = "may-wait"
+    init(configuration: MatcherConfiguration) throws {}
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult { .noMatch() }
+}
+
+/// `MayWait` with the promise: a review under it runs inline.
+struct NeverWaits: Matcher {
+    static let id = "never-waits"
+    static let runsWithoutWaiting = true
+    init(configuration: MatcherConfiguration) throws {}
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult { .noMatch() }
 }
