@@ -146,8 +146,17 @@ public struct AdmissionReviewer: Sendable {
             originals[label] = subject.image
             summary.rewrites.append(.init(container: label, from: subject.image, to: result.image))
         }
-        // The annotation keeps the first pass's originals: a reinvocation or a later update must not overwrite
-        // them with already-rewritten images.
+        // The annotation keeps the first pass's originals: a reinvocation or a pod created from an annotated
+        // template must not overwrite them with already-rewritten images. On UPDATE, though, every subject is a
+        // container the user changed against the stored object, so its image is a new original: recorded, the
+        // reinvocation check above recognises our answer to this update too.
+        if !originals.isEmpty, found.location.onlyChanged, let metadataPointer = found.location.metadataPointer,
+            annotations[Self.originalImagesAnnotation] != nil, !recorded.isEmpty,
+            originals.contains(where: { recorded[$0.key] != $0.value })
+        {
+            let merged = recorded.merging(originals) { _, new in new }
+            patch.replace("\(metadataPointer)/annotations/\(Self.escapedAnnotationToken)", with: Self.json(merged))
+        }
         if !originals.isEmpty, let metadataPointer = found.location.metadataPointer,
             annotations[Self.originalImagesAnnotation] == nil
         {

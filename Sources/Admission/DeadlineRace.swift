@@ -3,9 +3,11 @@ import Synchronization
 /// Runs work against a deadline and answers at the deadline even when the work does not stop.
 ///
 /// A task group would do the same race, but a group does not return until every child has finished, so a matcher
-/// that ignores cancellation (a plugin in a busy loop, a blocking call) would hold the admission answer past the
-/// deadline, and the API server's failure policy, not the webhook, would decide the pod. Here the work runs in an
-/// unstructured task that is cancelled, not awaited, when the deadline passes first.
+/// that awaits something without honouring cancellation (a callback-based client, a continuation nobody cancels)
+/// would hold the admission answer past the deadline, and the API server's failure policy, not the webhook, would
+/// decide the pod. Here the work runs in an unstructured task that is cancelled, not awaited, when the deadline
+/// passes first. A matcher that blocks its thread is another matter: under the server's executor that thread is an
+/// event loop, which then cannot write the answer either; matchers must not block (Plugins/README.md).
 package enum DeadlineRace {
     /// `work`'s result, or nil when `deadline` passed first or the calling task was cancelled.
     package static func run<T: Sendable>(

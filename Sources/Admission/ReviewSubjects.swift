@@ -8,9 +8,10 @@ import ReplacerCore
 /// The container images one admission request lets the webhook change, each with the context its rules see, or
 /// why the request is left alone as a whole.
 ///
-/// `/mutate` rewrites these subjects and `/explain` traces them, so the two cannot disagree about which containers
-/// are evaluated (kinds, only-changed on UPDATE), what a stage's `when` sees (namespace, labels, pull policy), or
-/// which pods are skipped (opt-out, mirror pods, kinds the rules do not rewrite).
+/// `/mutate` rewrites these subjects and `/explain` traces them, so the two agree about which containers are
+/// evaluated (kinds, only-changed on UPDATE), what a stage's `when` sees (namespace, labels, pull policy), and which
+/// pods are skipped (opt-out, mirror pods, kinds the rules do not rewrite). One difference stays: `/mutate` leaves
+/// alone a container whose image is its own earlier answer (see `recordedOriginals`); `/explain` traces it anyway.
 package struct ReviewSubjects: Sendable {
     /// One container image to evaluate.
     package struct Subject: Sendable {
@@ -71,7 +72,7 @@ package struct ReviewSubjects: Sendable {
                 if location.onlyChanged, previous[name] == image { continue }
                 let context = EvaluationContext(
                     namespace: request.namespace ?? metadata?.namespace,
-                    podName: metadata?.name ?? metadata?.generateName ?? request.name,
+                    podName: metadata?.name ?? metadata?.generateName,
                     labels: metadata?.labels ?? [:], containerName: name, containerKind: kind,
                     operation: request.operation, imagePullPolicy: container.imagePullPolicy)
                 subjects.append(Subject(kind: kind, index: index, name: name, image: image, context: context))
