@@ -115,13 +115,15 @@ peak="$(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$out/mutate.wrk")"
 # DELAY + latency ms. Start from a latency guess of 1 ms, then calibrate twice with short paced runs: the rate a
 # run reaches tells the latency at that load, and the delay is set so that C connections send half of the peak.
 # (mutate.lua meets a fractional delay on average.) The row shows the rate the measured run actually reached.
+[ "$peak" -gt 0 ] || { echo "the /mutate run completed no requests; see $out/mutate.wrk" >&2; exit 1; }
 target=$((peak / 2))
-pause="$(awk -v c="$connections" -v t="$target" 'BEGIN { q = c * 1000 / t - 1; if (q < 0) q = 0; printf "%.2f", q }')"
+# At least 0.1 ms: a delay of 0 would turn pacing off (mutate.lua paces only for a positive delay).
+pause="$(awk -v c="$connections" -v t="$target" 'BEGIN { q = c * 1000 / t - 1; if (q < 0.1) q = 0.1; printf "%.2f", q }')"
 for _ in 1 2; do
     reached="$(cd "$here" && WRK_BODY="$here/pod-review.json" WRK_DELAY_MS="$pause" \
         wrk -t "$threads" -c "$connections" -d 3s -s mutate.lua "$base/mutate" | awk '/^Requests\/sec:/ { print $2 }')"
     pause="$(awk -v c="$connections" -v t="$target" -v r="${reached:-0}" -v p="$pause" \
-        'BEGIN { if (r <= 0) { printf "%.2f", p; exit } l = c * 1000 / r - p; q = c * 1000 / t - l; if (q < 0) q = 0; printf "%.2f", q }')"
+        'BEGIN { if (r <= 0) { printf "%.2f", p; exit } l = c * 1000 / r - p; q = c * 1000 / t - l; if (q < 0.1) q = 0.1; printf "%.2f", q }')"
 done
 run mutate-half-peak "$base/mutate" mutate.lua "$here/pod-review.json" "$pause"
 sleep 2

@@ -78,9 +78,17 @@ struct FileWatcher: Service {
                     reloadCertificate(certificates)
                 }
             }
-            if let clientCA, let bundle = Self.read(clientCA.path), bundle != seenClientCA {
-                seenClientCA = bundle
-                reloadClientCA(clientCA)
+            if let clientCA {
+                let bundle = Self.read(clientCA.path)
+                if let bundle, bundle != seenClientCA {
+                    seenClientCA = bundle
+                    reloadClientCA(clientCA)
+                } else if bundle == nil && seenClientCA != nil {
+                    // As for the rule file: counted once, the last good bundle stays in force.
+                    seenClientCA = nil
+                    metrics.reload("client-ca", result: "failure")
+                    logger.error("client CA bundle missing; the previous one stays in force", metadata: ["file": "\(clientCA.path)"])
+                }
             }
         }
     }

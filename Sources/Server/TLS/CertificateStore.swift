@@ -57,6 +57,8 @@ public final class CertificateStore: Sendable {
             // Requires a certificate from every client. The API server presents one whose name we cannot predict;
             // the CA bundle is the trust anchor.
             configuration.certificateVerification = .noHostnameVerification
+            // The callback is the only judge; no system trust store is needed (or loaded) for it.
+            configuration.trustRoots = .certificates([])
         }
         configuration.sslContextCallback = { [identity] _, promise in
             let current = identity.withLockedValue { $0 }

@@ -69,19 +69,36 @@ public final class ClientCAStore: Sendable {
     }
 }
 
-/// A leaf with an extended key usage extension must list client authentication (or any usage) in it.
+/// What BoringSSL checks for a server's peer beyond the path: every certificate of the chain that has an extended
+/// key usage extension lists client authentication (so a CA restricted to other uses cannot issue clients), the
+/// leaf's key usage, when present, allows signing or key agreement, and every issuer's allows signing
+/// certificates.
 struct ClientAuthenticationUsage: VerifierPolicy {
-    let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [.X509ExtensionID.extendedKeyUsage]
+    let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [
+        .X509ExtensionID.extendedKeyUsage, .X509ExtensionID.keyUsage,
+    ]
 
     func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
-        let usage: ExtendedKeyUsage?
-        do {
-            usage = try chain.leaf.extensions.extendedKeyUsage
-        } catch {
-            return .failsToMeetPolicy(reason: "the client certificate's extended key usage cannot be read")
+        for (position, certificate) in chain.enumerated() {
+            let usage: ExtendedKeyUsage?
+            let keyUsage: KeyUsage?
+            do {
+                usage = try certificate.extensions.extendedKeyUsage
+                keyUsage = try certificate.extensions.keyUsage
+            } catch {
+                return .failsToMeetPolicy(reason: "a certificate's key usage extensions cannot be read")
+            }
+            if let usage, !usage.contains(.clientAuth) {
+                return .failsToMeetPolicy(reason: "a certificate in the chain is not for client authentication")
+            }
+            guard let keyUsage else { continue }
+            if position == 0, !keyUsage.digitalSignature, !keyUsage.keyAgreement {
+                return .failsToMeetPolicy(reason: "the client certificate's key usage allows no signing")
+            }
+            if position > 0, !keyUsage.keyCertSign {
+                return .failsToMeetPolicy(reason: "an issuer's key usage does not allow signing certificates")
+            }
         }
-        guard let usage else { return .meetsPolicy }
-        if usage.contains(.clientAuth) || usage.contains(.any) { return .meetsPolicy }
-        return .failsToMeetPolicy(reason: "the client certificate is not for client authentication")
+        return .meetsPolicy
     }
 }
