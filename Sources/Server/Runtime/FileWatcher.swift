@@ -75,14 +75,18 @@ struct FileWatcher: Service {
                 if certificate != seenCertificates || key != seenKeys {
                     seenCertificates = certificate
                     seenKeys = key
-                    reloadCertificate(certificates)
+                    reload(
+                        "certificate", path: certificates.certificatePath, loaded: "serving certificate reloaded",
+                        rejected: "certificate rejected; the previous one keeps serving", certificates.reload)
                 }
             }
             if let clientCA {
                 let bundle = Self.read(clientCA.path)
                 if let bundle, bundle != seenClientCA {
                     seenClientCA = bundle
-                    reloadClientCA(clientCA)
+                    reload(
+                        "client-ca", path: clientCA.path, loaded: "client CA bundle reloaded",
+                        rejected: "client CA bundle rejected; the previous one stays in force", clientCA.reload)
                 } else if bundle == nil && seenClientCA != nil {
                     // As for the rule file: counted once, the last good bundle stays in force.
                     seenClientCA = nil
@@ -106,25 +110,16 @@ struct FileWatcher: Service {
         }
     }
 
-    func reloadCertificate(_ certificates: CertificateStore) {
+    /// Runs `load` and counts and logs the result as a reload of `file`; a failed load leaves the previous version
+    /// in force (the stores replace their contents only after a successful read).
+    func reload(_ file: String, path: String, loaded: Logger.Message, rejected: Logger.Message, _ load: () throws -> Void) {
         do {
-            try certificates.reload()
-            metrics.reload("certificate", result: "success")
-            logger.info("serving certificate reloaded", metadata: ["file": "\(certificates.certificatePath)"])
+            try load()
+            metrics.reload(file, result: "success")
+            logger.info(loaded, metadata: ["file": "\(path)"])
         } catch {
-            metrics.reload("certificate", result: "failure")
-            logger.error("certificate rejected; the previous one keeps serving", metadata: ["error": "\(error)"])
-        }
-    }
-
-    func reloadClientCA(_ clientCA: ClientCAStore) {
-        do {
-            try clientCA.reload()
-            metrics.reload("client-ca", result: "success")
-            logger.info("client CA bundle reloaded", metadata: ["file": "\(clientCA.path)"])
-        } catch {
-            metrics.reload("client-ca", result: "failure")
-            logger.error("client CA bundle rejected; the previous one stays in force", metadata: ["error": "\(error)"])
+            metrics.reload(file, result: "failure")
+            logger.error(rejected, metadata: ["error": "\(error)"])
         }
     }
 
