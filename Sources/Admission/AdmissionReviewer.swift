@@ -117,8 +117,7 @@ public struct AdmissionReviewer: Sendable {
             return JSONPatch()
         }
         let pipeline = Pipeline(ruleSet)
-        let annotations = found.metadata?.annotations ?? [:]
-        let recorded = annotations[Self.originalImagesAnnotation] == nil ? [:] : found.recordedOriginals
+        let recorded = found.recordedOriginals
         var patch = JSONPatch()
         var originals: [String: String] = [:]
         for subject in found.subjects {
@@ -146,31 +145,38 @@ public struct AdmissionReviewer: Sendable {
             originals[label] = subject.image
             summary.rewrites.append(.init(container: label, from: subject.image, to: result.image))
         }
-        // The annotation keeps the first pass's originals: a reinvocation or a pod created from an annotated
-        // template must not overwrite them with already-rewritten images. On UPDATE, though, every subject is a
-        // container the user changed against the stored object, so its image is a new original: recorded, the
-        // reinvocation check above recognises our answer to this update too.
-        if !originals.isEmpty, found.location.onlyChanged, let metadataPointer = found.location.metadataPointer,
-            annotations[Self.originalImagesAnnotation] != nil, !recorded.isEmpty,
-            originals.contains(where: { recorded[$0.key] != $0.value })
-        {
-            let merged = recorded.merging(originals) { _, new in new }
-            patch.replace("\(metadataPointer)/annotations/\(Self.escapedAnnotationToken)", with: Self.json(merged))
-        }
-        if !originals.isEmpty, let metadataPointer = found.location.metadataPointer,
-            annotations[Self.originalImagesAnnotation] == nil
-        {
-            let json = Self.json(originals)
-            // JSON Patch `add` needs the parent to exist: a template may have no metadata, a pod no annotations.
-            if found.metadata == nil {
-                patch.add(metadataPointer, .object(["annotations": .object([Self.originalImagesAnnotation: .string(json)])]))
-            } else if found.metadata?.annotations == nil {
-                patch.add("\(metadataPointer)/annotations", .object([Self.originalImagesAnnotation: .string(json)]))
-            } else {
-                patch.add("\(metadataPointer)/annotations/\(Self.escapedAnnotationToken)", .string(json))
-            }
+        if !originals.isEmpty, let metadataPointer = found.location.metadataPointer {
+            recordOriginals(originals, recorded: recorded, found: found, at: metadataPointer, in: &patch)
         }
         return patch
+    }
+
+    /// Adds the images this pass rewrote to the original-images annotation at `metadataPointer`.
+    ///
+    /// A first pass creates the annotation. After that it keeps its entries: a reinvocation or a pod created from
+    /// an annotated template must not record already-rewritten images as originals. On UPDATE, though, every
+    /// subject is a container the user changed against the stored object, so its image is a new original, and
+    /// recording it lets the reinvocation check recognise our answer to this update too. An annotation that is not
+    /// ours to read (`recorded` empty) is left alone.
+    private func recordOriginals(
+        _ originals: [String: String], recorded: [String: String], found: ReviewSubjects, at metadataPointer: String,
+        in patch: inout JSONPatch
+    ) {
+        guard let metadata = found.metadata else {
+            // JSON Patch `add` needs the parent to exist: a template may have no metadata, a pod no annotations.
+            patch.add(metadataPointer, .object(["annotations": .object([Self.originalImagesAnnotation: .string(Self.json(originals))])]))
+            return
+        }
+        guard let annotations = metadata.annotations else {
+            patch.add("\(metadataPointer)/annotations", .object([Self.originalImagesAnnotation: .string(Self.json(originals))]))
+            return
+        }
+        let pointer = "\(metadataPointer)/annotations/\(Self.escapedAnnotationToken)"
+        if annotations[Self.originalImagesAnnotation] == nil {
+            patch.add(pointer, .string(Self.json(originals)))
+        } else if found.location.onlyChanged, !recorded.isEmpty, originals.contains(where: { recorded[$0.key] != $0.value }) {
+            patch.replace(pointer, with: Self.json(recorded.merging(originals) { _, new in new }))
+        }
     }
 
     /// Whether `image` is what the rules make of `original` now, i.e. an image this webhook already wrote.
