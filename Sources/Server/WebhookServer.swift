@@ -96,16 +96,7 @@ public struct WebhookServer: Sendable {
         let certificates = try CertificateStore(certificatePath: configuration.certificatePath, keyPath: configuration.keyPath)
         let clientCABaseline = configuration.clientCAPath.flatMap(FileWatcher.read)
         let clientCA = try configuration.clientCAPath.map { try ClientCAStore(path: $0) }
-        // Client chains are checked against the bundle loaded now, so a rotated CA applies to the next handshake.
-        var verifyClient: TLSChannelConfiguration.CustomVerificationCallback?
-        if let clientCA {
-            verifyClient = { chain, promise in
-                promise.completeWithTask { await clientCA.verify(chain) }
-            }
-        }
-        let tlsChannel = TLSChannelConfiguration(
-            tlsConfiguration: certificates.serverConfiguration(verifyingClients: clientCA != nil),
-            customVerificationCallback: verifyClient)
+        let tlsChannel = certificates.serverConfiguration(clientCA: clientCA)
         let metrics = WebhookMetrics()
         metrics.rulesGeneration(rules.current.generation)
         let readiness = NIOLockedValueBox(Readiness.starting)

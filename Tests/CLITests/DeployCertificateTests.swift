@@ -79,7 +79,7 @@ import Testing
     /// configuration.
     static func checkServerLoads(_ files: CertificateFiles) throws {
         let store = try CertificateStore(certificatePath: files.certificate, keyPath: files.key)
-        _ = store.serverConfiguration(verifyingClients: false)
+        _ = store.serverConfiguration(clientCA: nil)
     }
 
     @Test(arguments: names) func scriptCertificateVerifiesForEveryServiceName(_ names: Names) throws {

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import HummingbirdHTTP2
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
@@ -39,10 +40,20 @@ public final class CertificateStore: Sendable {
         identity.withLockedValue { $0 = loaded }
     }
 
-    /// A server TLS configuration that takes its certificate from this store: TLS 1.2 and later, and with
-    /// `verifyingClients`, a client certificate required. Which clients are trusted is decided by the TLS
-    /// handler's verification callback (`ClientCAStore.verify`), so that a rotated CA bundle applies at once.
-    public func serverConfiguration(verifyingClients: Bool) -> TLSConfiguration {
+    /// The TLS port's configuration: the certificate from this store on every handshake, TLS 1.2 and later, and
+    /// with `clientCA`, a client certificate required and judged by `clientCA.verify` against the bundle loaded
+    /// at that handshake (BoringSSL's own trust roots are fixed when the context is built, so a rotated bundle
+    /// would need a restart).
+    public func serverConfiguration(clientCA: ClientCAStore?) -> TLSChannelConfiguration {
+        var verifyClient: TLSChannelConfiguration.CustomVerificationCallback?
+        if let clientCA {
+            verifyClient = { chain, promise in promise.completeWithTask { await clientCA.verify(chain) } }
+        }
+        return TLSChannelConfiguration(
+            tlsConfiguration: tlsConfiguration(verifyingClients: clientCA != nil), customVerificationCallback: verifyClient)
+    }
+
+    private func tlsConfiguration(verifyingClients: Bool) -> TLSConfiguration {
         let current = identity.withLockedValue { $0 }
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: current.chain.map { .certificate($0) }, privateKey: .privateKey(current.key))
@@ -54,10 +65,9 @@ public final class CertificateStore: Sendable {
         // is reading our last answer finish before the socket goes.
         configuration.shutdownTimeout = .seconds(1)
         if verifyingClients {
-            // Requires a certificate from every client. The API server presents one whose name we cannot predict;
-            // the CA bundle is the trust anchor.
+            // A certificate from every client, with no name to check (the API server's cannot be predicted) and
+            // no trust roots here: the verification callback is the only judge.
             configuration.certificateVerification = .noHostnameVerification
-            // The callback is the only judge; no system trust store is needed (or loaded) for it.
             configuration.trustRoots = .certificates([])
         }
         configuration.sslContextCallback = { [identity] _, promise in

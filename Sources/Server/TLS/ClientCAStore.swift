@@ -13,8 +13,8 @@ import X509
 /// BoringSSL's own verification reads its trust roots from a context that is built once, so a rotated CA bundle
 /// would need a restart, and until then the server would keep trusting the old CA and refusing the new one. The
 /// TLS handler instead asks `verify(_:)` for every client chain, which checks it against the bundle loaded now:
-/// RFC 5280 path validation at the current time, and a leaf whose extended key usage, when it has one, allows
-/// client authentication (what BoringSSL checks for a server's peer).
+/// RFC 5280 path validation at the current time, and the key usages BoringSSL checks for a server's peer
+/// (`ClientAuthenticationUsage`).
 public final class ClientCAStore: Sendable {
     public let path: String
     private let roots: NIOLockedValueBox<X509.CertificateStore>
