@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOSSL
+import Prometheus
 import ReplacerCore
 import Synchronization
 import Testing
@@ -82,9 +83,12 @@ struct ThreadRecordingMatcher: Matcher {
         let store = RulesStore(try await loader.load(contentsOf: path), drainDelay: .milliseconds(10))
         try Data(text.replacingOccurrences(of: "a.corp", with: "b.corp").utf8).write(to: URL(fileURLWithPath: path))
 
+        // Metrics of this watcher's own, so the values below are exact (the process-wide ones are shared).
+        let prometheus = PrometheusCollectorRegistry()
         let watcher = FileWatcher(
             rulesPath: path, loader: loader, rules: store, certificates: nil, interval: .milliseconds(20),
-            metrics: WebhookMetrics(), logger: Logger(label: "test"), rulesBaseline: baseline)
+            metrics: WebhookMetrics(factory: PrometheusMetricsFactory(registry: prometheus)), logger: Logger(label: "test"),
+            rulesBaseline: baseline)
         let watching = Task { try await watcher.run() }
         defer { watching.cancel() }
         for _ in 0..<250 where store.current.generation < 2 {
@@ -93,6 +97,24 @@ struct ThreadRecordingMatcher: Matcher {
         #expect(store.current.generation == 2, "the edit made before watching began was not applied")
         let result = await Pipeline(store.current.ruleSet).run("nginx:1.27", context: EvaluationContext())
         #expect(result.image == "b.corp/library/nginx:1.27")
+        func metrics() -> String {
+            var buffer: [UInt8] = []
+            prometheus.emit(into: &buffer)
+            return String(decoding: buffer, as: UTF8.self)
+        }
+        #expect(metricValue(metrics(), "k8s_image_replacer_rules_generation") == 2)
+        #expect(metricValue(metrics(), #"k8s_image_replacer_reloads_total{file="rules",result="success"}"#) == 1)
+
+        // A file that does not load is counted once and changes neither the rules nor the generation.
+        try Data("stages: [".utf8).write(to: URL(fileURLWithPath: path))
+        let failures = #"k8s_image_replacer_reloads_total{file="rules",result="failure"}"#
+        for _ in 0..<250 where metricValue(metrics(), failures) < 1 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(metricValue(metrics(), failures) == 1)
+        #expect(metricValue(metrics(), "k8s_image_replacer_rules_generation") == 2)
+        #expect(store.current.generation == 2)
     }
 
     /// The same for the serving certificate: a rotation between loading it and watching is served.

@@ -7,15 +7,25 @@ import NIOConcurrencyHelpers
 /// objects are made once and reused: creating one per request costs a factory lookup and allocations on the
 /// admission path.
 public final class WebhookMetrics: Sendable {
-    private let duration = Timer(label: "k8s_image_replacer_admission_duration_seconds")
-    private let generation = Gauge(label: "k8s_image_replacer_rules_generation")
-    private let admissions = CounterFamily("k8s_image_replacer_admission_requests_total", "outcome")
-    private let rewrites = CounterFamily("k8s_image_replacer_rewrites_total", "stage")
-    private let refusals = CounterFamily("k8s_image_replacer_refused_rewrites_total", "stage")
-    private let fallbacks = CounterFamily("k8s_image_replacer_mirror_fallbacks_total", "stage", "to")
-    private let reloads = CounterFamily("k8s_image_replacer_reloads_total", "file", "result")
+    private let duration: Timer
+    private let generation: Gauge
+    private let admissions: CounterFamily
+    private let rewrites: CounterFamily
+    private let refusals: CounterFamily
+    private let fallbacks: CounterFamily
+    private let reloads: CounterFamily
 
-    public init() {}
+    /// Metrics made by `factory`: the one `main` bootstrapped by default; a test passes its own, to read exact
+    /// values that no other server in the process can touch.
+    public init(factory: any MetricsFactory = MetricsSystem.factory) {
+        duration = Timer(label: "k8s_image_replacer_admission_duration_seconds", factory: factory)
+        generation = Gauge(label: "k8s_image_replacer_rules_generation", factory: factory)
+        admissions = CounterFamily("k8s_image_replacer_admission_requests_total", "outcome", factory: factory)
+        rewrites = CounterFamily("k8s_image_replacer_rewrites_total", "stage", factory: factory)
+        refusals = CounterFamily("k8s_image_replacer_refused_rewrites_total", "stage", factory: factory)
+        fallbacks = CounterFamily("k8s_image_replacer_mirror_fallbacks_total", "stage", "to", factory: factory)
+        reloads = CounterFamily("k8s_image_replacer_reloads_total", "file", "result", factory: factory)
+    }
 
     /// One admission request: `outcome` is `patched`, `unchanged`, `skipped`, `denied`, `timeout` or `rejected`.
     func admission(outcome: String, duration elapsed: Duration) {
@@ -36,7 +46,7 @@ public final class WebhookMetrics: Sendable {
         fallbacks[stage, to].increment()
     }
 
-    /// A reload attempt of `what` (`rules` or `certificate`) with `result` `success` or `failure`.
+    /// A reload attempt of `what` (`rules`, `certificate` or `client-ca`) with `result` `success` or `failure`.
     func reload(_ what: String, result: String) {
         reloads[what, result].increment()
     }
@@ -59,9 +69,12 @@ private final class CounterFamily: Sendable {
     private let dimensions: (String, String?)
     private let counters = NIOLockedValueBox<[Values: Counter]>([:])
 
-    init(_ label: String, _ dimension: String, _ second: String? = nil) {
+    private let factory: any MetricsFactory
+
+    init(_ label: String, _ dimension: String, _ second: String? = nil, factory: any MetricsFactory) {
         self.label = label
         self.dimensions = (dimension, second)
+        self.factory = factory
     }
 
     subscript(_ value: String, _ second: String? = nil) -> Counter {
@@ -70,7 +83,7 @@ private final class CounterFamily: Sendable {
             if let existing = counters[key] { return existing }
             var pairs = [(dimensions.0, value)]
             if let name = dimensions.1, let second { pairs.append((name, second)) }
-            let made = Counter(label: label, dimensions: pairs)
+            let made = Counter(label: label, dimensions: pairs, factory: factory)
             counters[key] = made
             return made
         }
