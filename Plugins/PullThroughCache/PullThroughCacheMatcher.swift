@@ -85,7 +85,8 @@ public struct PullThroughCacheMatcher: Matcher {
         }
         if let glob = exclude.first(where: { $0.matches(name) }) { return .noMatch("excluded by \(glob)") }
         guard let rule = exact[host] ?? globs.first(where: { $0.glob.matches(host) })?.rule else {
-            return .noMatch("no cache for \(host)")
+            // Most images miss; the reason is read only by `explain` (`context.explaining`), so build it only then.
+            return .noMatch(context.explaining ? "no cache for \(host)" : nil)
         }
         switch rule.target.name(for: reference, upstreamHost: host) {
         case .success(let cached):

@@ -121,6 +121,41 @@ import Testing
         #expect(result.stages.allSatisfy { $0.outcome == .notReached })
     }
 
+    @Test func aRewriteHandedOverParsedIsUsedAsIs() async throws {
+        let yaml = header + """
+            stages:
+              - name: pin
+                matcher: parsed
+                rules: mirror.corp/hub/nginx:1.27
+              - name: suffix
+                matcher: append
+                rules: nginx
+                options: {suffix: -x}
+            """
+        let ruleSet = try await loadRules(yaml)
+        for trace in [true, false] {
+            let result = await Pipeline(ruleSet, usesMemo: false).run("nginx", trace: trace)
+            #expect(result.image == "mirror.corp/hub/nginx-x:1.27")
+            #expect(result.rewrittenBy == ["pin", "suffix"])
+            #expect(result.stages.first?.output == (trace ? "mirror.corp/hub/nginx:1.27" : nil))
+        }
+    }
+
+    @Test func matchersAreToldWhetherTheirReasonsAreShown() async throws {
+        let yaml = header + "stages:\n  - name: probe\n    matcher: explaining-probe\n"
+        let pipeline = Pipeline(try await loadRules(yaml), usesMemo: false)
+        #expect(await pipeline.run("nginx", trace: true).image == "probe.example/explaining")
+        #expect(await pipeline.run("nginx", trace: false).image == "probe.example/quiet")
+    }
+
+    @Test func equalAnswersAreEqualWhetherOrNotTheImageCameParsed() throws {
+        let parsed = MatchResult.rewrite(to: try ImageInput("mirror.corp/nginx:1"), rule: "r")
+        let text = MatchResult.rewrite(to: "mirror.corp/nginx:1", rule: "r")
+        #expect(parsed == text)
+        #expect(Set([parsed, text]).count == 1)
+        #expect(parsed.rewrittenImage == "mirror.corp/nginx:1")
+    }
+
     @Test func traceCanBeSkipped() async throws {
         let result = await Pipeline(try await loadRules(Self.twoStages)).run("example.com/app:1", trace: false)
         #expect(result.image == "example.com/app-one-two:1")

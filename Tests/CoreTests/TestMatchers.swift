@@ -73,9 +73,34 @@ struct CountingMatcher: Matcher {
     static func count(_ needle: String) -> Int { evaluations.withLock { $0[needle] ?? 0 } }
 }
 
+/// Rewrites to its `rules` image handed over already parsed, for the pipeline's pre-parsed path.
+struct ParsedMatcher: Matcher {
+    static let id = "parsed"
+    let output: ImageInput
+
+    init(configuration: MatcherConfiguration) throws {
+        let rules = try configuration.requireRules("an image")
+        output = try ImageInput(try rules.string("rules"))
+    }
+
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
+        .rewrite(to: output, rule: "parsed")
+    }
+}
+
+/// Rewrites to `probe.example/explaining` or `probe.example/quiet`: what `EvaluationContext.explaining` said.
+struct ExplainingProbeMatcher: Matcher {
+    static let id = "explaining-probe"
+    init(configuration: MatcherConfiguration) throws {}
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
+        .rewrite(to: context.explaining ? "probe.example/explaining" : "probe.example/quiet", rule: "probe")
+    }
+}
+
 func testRegistry() throws -> MatcherRegistry {
     try MatcherRegistry([
         AppendMatcher.self, FailingMatcher.self, LiteralMatcher.self, RefusingMatcher.self, CountingMatcher.self,
+        ParsedMatcher.self, ExplainingProbeMatcher.self,
     ])
 }
 

@@ -16,6 +16,10 @@ public struct EvaluationContext: Sendable, Hashable {
     /// The image as the pod spec wrote it, before any stage. Set by the pipeline for every stage, so a later stage
     /// can act on where an image came from (a digest stage resolving against the upstream of a mirror).
     public var originalImage: String?
+    /// True when the pipeline is building a trace (`explain`, `test`), the only place a `noMatch` reason or a
+    /// match's `detail` is shown. Set by the pipeline. Matchers whose reasons cost an allocation (an interpolated
+    /// string) can skip them when it is false: the admission path evaluates most stages without a match.
+    public var explaining: Bool = false
 
     public init(
         namespace: String? = nil, podName: String? = nil, labels: [String: String] = [:],

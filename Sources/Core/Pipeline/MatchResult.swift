@@ -19,6 +19,21 @@ public struct MatchResult: Sendable, Hashable {
     public let rule: String?
     /// For `noMatch`: why not, when that is cheap to say. For a match: extra detail for the trace.
     public let detail: String?
+    /// The rewrite's image already parsed (see `rewrite(to:rule:detail:)` taking an `ImageInput`), so the pipeline
+    /// need not parse it again.
+    let parsedImage: ImageInput?
+
+    init(
+        outcome: Outcome, alternatives: [String], warning: String?, rule: String?, detail: String?,
+        parsedImage: ImageInput? = nil
+    ) {
+        self.outcome = outcome
+        self.alternatives = alternatives
+        self.warning = warning
+        self.rule = rule
+        self.detail = detail
+        self.parsedImage = parsedImage
+    }
 
     /// No rule of the stage applies; the image passes on unchanged and `onMatch` does not fire.
     public static func noMatch(_ reason: String? = nil) -> MatchResult {
@@ -28,6 +43,15 @@ public struct MatchResult: Sendable, Hashable {
     /// A rule applies and rewrites the image to `image`, which the pipeline validates before using it.
     public static func rewrite(to image: String, rule: String, detail: String? = nil) -> MatchResult {
         MatchResult(outcome: .rewrite(image), alternatives: [], warning: nil, rule: rule, detail: detail)
+    }
+
+    /// Like `rewrite(to:rule:detail:)` with a string, for an image the matcher has parsed already (a table whose
+    /// targets were parsed when the rule file loaded): the pipeline takes it as is instead of parsing the same text
+    /// again for every rewrite. `image` must be what `ImageInput(image.written)` returns.
+    public static func rewrite(to image: ImageInput, rule: String, detail: String? = nil) -> MatchResult {
+        MatchResult(
+            outcome: .rewrite(image.written), alternatives: [], warning: nil, rule: rule, detail: detail,
+            parsedImage: image)
     }
 
     /// A rule applies and offers `candidates` in order of preference (a regional mirror, a central one, …). Stages
@@ -53,6 +77,20 @@ public struct MatchResult: Sendable, Hashable {
     /// the user configured to deny (a digest stage with `onError: deny`, say); everything else keeps the image.
     public static func deny(_ reason: String, rule: String? = nil) -> MatchResult {
         MatchResult(outcome: .deny(reason), alternatives: [], warning: nil, rule: rule, detail: reason)
+    }
+
+    /// Equal when they say the same; whether the image came parsed is an optimisation, not part of the answer.
+    public static func == (lhs: MatchResult, rhs: MatchResult) -> Bool {
+        lhs.outcome == rhs.outcome && lhs.alternatives == rhs.alternatives && lhs.warning == rhs.warning
+            && lhs.rule == rhs.rule && lhs.detail == rhs.detail
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(outcome)
+        hasher.combine(alternatives)
+        hasher.combine(warning)
+        hasher.combine(rule)
+        hasher.combine(detail)
     }
 
     /// The rewritten image, when the result is a rewrite.

@@ -69,78 +69,96 @@ public struct Pipeline: Sendable {
         if trace { result.stages.reserveCapacity(ruleSet.stages.count) }
         var context = context
         context.originalImage = image
+        context.explaining = trace
 
-        for (index, stage) in ruleSet.stages.enumerated() {
-            if !stage.condition.isUnconditional, !stage.condition.admits(context) {
+        // Without a trace (the admission path) nothing below builds a `StageTrace` or copies a whole `Stage`: the
+        // bookkeeping around a one-probe lookup used to cost several times the lookup.
+        let stages = ruleSet.stages
+        for index in stages.indices {
+            let condition = stages[index].condition
+            if !condition.isUnconditional, !condition.admits(context) {
                 if trace {
-                    let reason = stage.condition.rejection(for: context) ?? "the stage's condition does not hold"
-                    result.stages.append(Self.entry(stage, .skipped, current.written, detail: reason))
+                    let reason = condition.rejection(for: context) ?? "the stage's condition does not hold"
+                    result.stages.append(Self.entry(stages[index], .skipped, current.written, detail: reason))
                 }
                 continue
             }
+            let name = stages[index].name
             let verdict: MatchResult
             do {
-                verdict = try await stage.matcher.evaluate(current, context: context)
+                verdict = try await stages[index].matcher.evaluate(current, context: context)
             } catch {
-                result.warnings.append("stage \(stage.name): matcher failed, image kept: \(error)")
-                result.refusedBy.append(stage.name)
-                if trace { result.stages.append(Self.entry(stage, .failed, current.written, detail: "\(error)")) }
+                result.warnings.append("stage \(name): matcher failed, image kept: \(error)")
+                result.refusedBy.append(name)
+                if trace { result.stages.append(Self.entry(stages[index], .failed, current.written, detail: "\(error)")) }
                 continue
             }
-            var entry = Self.entry(stage, .noMatch, current.written, rule: verdict.rule, detail: verdict.detail)
+            let input = current.written
+            var outcome = StageTrace.Outcome.noMatch
+            var detail = verdict.detail
+            var alternatives: [AlternativeTrace]?
             switch verdict.outcome {
             case .noMatch:
                 break
             case .deny(let reason):
-                entry.outcome = .denied
-                result.denial = "stage \(stage.name): \(reason)"
+                outcome = .denied
+                result.denial = "stage \(name): \(reason)"
             case .matched:
-                entry.outcome = .matched
-                if let warning = verdict.warning { result.warnings.append("stage \(stage.name): \(warning)") }
-            case .rewrite(let first) where stage.verification.verifier != nil && stage.verification.policy != .none:
+                outcome = .matched
+                if let warning = verdict.warning { result.warnings.append("stage \(name): \(warning)") }
+            case .rewrite(let first) where stages[index].verification.verifier != nil && stages[index].verification.policy != .none:
                 let candidates = [first] + verdict.alternatives
-                let (chosen, tried) = await Self.firstVerified(candidates, current: current, stage: stage)
-                entry.alternatives = tried
-                if let (index, choice) = chosen {
+                let (chosen, tried) = await Self.firstVerified(candidates, current: current, stage: stages[index])
+                alternatives = tried
+                if let (position, choice) = chosen {
                     if choice.written == current.written {
-                        entry.outcome = .matched
+                        outcome = .matched
                     } else {
                         current = choice
-                        entry.outcome = .rewritten
-                        entry.output = choice.written
-                        result.rewrittenBy.append(stage.name)
-                        if index > 0 { result.fellBackBy.append(stage.name) }
+                        outcome = .rewritten
+                        result.rewrittenBy.append(name)
+                        if position > 0 { result.fellBackBy.append(name) }
                     }
                 } else {
-                    entry.outcome = .unverified
-                    entry.detail = "no output passed verify (\(stage.verification.policy.rawValue)); image kept"
-                    result.unverifiedBy.append(stage.name)
-                    result.warnings.append("stage \(stage.name): no mirror passed verification; image kept")
+                    outcome = .unverified
+                    detail = "no output passed verify (\(stages[index].verification.policy.rawValue)); image kept"
+                    result.unverifiedBy.append(name)
+                    result.warnings.append("stage \(name): no mirror passed verification; image kept")
                 }
             case .rewrite(let output) where output == current.written:
-                entry.outcome = .matched
+                outcome = .matched
             case .rewrite(let output):
-                do {
-                    current = try ImageInput(output)
-                    entry.outcome = .rewritten
-                    entry.output = output
-                    result.rewrittenBy.append(stage.name)
-                } catch {
-                    entry.outcome = .refused
-                    result.refusedBy.append(stage.name)
-                    entry.detail = "rule \(verdict.rule ?? "?") produced \"\(Self.clip(output))\", not a valid reference: \(error)"
-                    result.warnings.append(
-                        "stage \(stage.name): rewrite refused, \"\(Self.clip(output))\" is not a valid image reference")
+                if let parsed = verdict.parsedImage, parsed.written == output {
+                    current = parsed
+                    outcome = .rewritten
+                    result.rewrittenBy.append(name)
+                } else {
+                    do {
+                        current = try ImageInput(output)
+                        outcome = .rewritten
+                        result.rewrittenBy.append(name)
+                    } catch {
+                        outcome = .refused
+                        result.refusedBy.append(name)
+                        detail = "rule \(verdict.rule ?? "?") produced \"\(Self.clip(output))\", not a valid reference: \(error)"
+                        result.warnings.append(
+                            "stage \(name): rewrite refused, \"\(Self.clip(output))\" is not a valid image reference")
+                    }
                 }
             }
-            if trace { result.stages.append(entry) }
-            let stops = entry.outcome == .denied || (verdict.isMatch && entry.outcome != .refused && stage.onMatch == .stop)
+            if trace {
+                var entry = Self.entry(stages[index], outcome, input, rule: verdict.rule, detail: detail)
+                entry.output = current.written
+                entry.alternatives = alternatives
+                result.stages.append(entry)
+            }
+            let stops = outcome == .denied || (verdict.isMatch && outcome != .refused && stages[index].onMatch == .stop)
             if stops {
-                result.stoppedBy = stage.name
+                result.stoppedBy = name
                 if trace {
-                    for later in ruleSet.stages[(index + 1)...] {
+                    for later in stages[(index + 1)...] {
                         result.stages.append(
-                            Self.entry(later, .notReached, current.written, detail: "stage \(stage.name) stopped the pipeline"))
+                            Self.entry(later, .notReached, current.written, detail: "stage \(name) stopped the pipeline"))
                     }
                 }
                 break

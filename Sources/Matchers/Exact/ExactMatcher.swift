@@ -23,6 +23,8 @@ public struct ExactMatcher: Matcher {
         /// The replacements exactly as the rule file wrote them, in order of preference; the pod gets the first
         /// (or, in a stage with `verify`, the first that passes).
         var images: [String]
+        /// `images[0]` parsed at load, so a rewrite costs the pipeline no second parse.
+        var first: ImageInput
         /// The key as the rule file wrote it, for the trace.
         var rule: String
     }
@@ -43,6 +45,7 @@ public struct ExactMatcher: Matcher {
                     at: entry.keyLocation, hint: "keep one of them")
             }
             var images: [String] = []
+            var first: ImageInput?
             for (image, node) in try entry.value.alternatives("the replacement for \(entry.key)") {
                 let target: ImageReference
                 do {
@@ -51,10 +54,12 @@ public struct ExactMatcher: Matcher {
                     throw node.error("replacement \"\(image)\" is not a valid image reference: \(error)")
                 }
                 images.append(image)
+                if first == nil { first = ImageInput(written: image, reference: target) }
                 targets.append((entry.key, target.withDefaultTag().description, node))
             }
             keyLines[key] = entry.keyLocation.line
-            table[key] = Target(images: images, rule: entry.key)
+            guard let first else { throw entry.value.error("the replacement for \(entry.key) names no image") }
+            table[key] = Target(images: images, first: first, rule: entry.key)
         }
         // A replacement that is itself a key would be rewritten again when the webhook is reinvoked, so the result
         // would depend on how often the API server calls us. Refuse such chains at load.
@@ -71,8 +76,8 @@ public struct ExactMatcher: Matcher {
         let reference = image.reference
         // Same key as `withDefaultTag().description`, without building an intermediate reference.
         let key = reference.tag == nil && reference.digest == nil ? image.normalized + ":latest" : image.normalized
-        guard let target = table[key] else { return .noMatch("no rule for \(key)") }
-        if target.images.count == 1 { return .rewrite(to: target.images[0], rule: target.rule) }
+        guard let target = table[key] else { return .noMatch(context.explaining ? "no rule for \(key)" : nil) }
+        if target.images.count == 1 { return .rewrite(to: target.first, rule: target.rule) }
         return .rewrite(toFirstOf: target.images, rule: target.rule)
     }
 

@@ -89,6 +89,6 @@ public struct PrefixMatcher: Matcher {
             guard let slash = name[..<end].utf8.lastIndex(of: UInt8(ascii: "/")) else { break }
             end = slash
         }
-        return .noMatch("no prefix of \(name) is a key")
+        return .noMatch(context.explaining ? "no prefix of \(name) is a key" : nil)
     }
 }
