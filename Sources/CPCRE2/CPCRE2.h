@@ -84,6 +84,9 @@ static inline pcre2_match_data *CPCRE2_match_data_create_from_pattern(const pcre
     return pcre2_match_data_create_from_pattern(code, NULL);
 }
 
+/// Match data for up to `pairs` ovector pairs, for any pattern with at most `pairs - 1` capture groups.
+static inline pcre2_match_data *CPCRE2_match_data_create(uint32_t pairs) { return pcre2_match_data_create(pairs, NULL); }
+
 static inline void CPCRE2_match_data_free(pcre2_match_data *data) { pcre2_match_data_free(data); }
 
 static inline int CPCRE2_match(const pcre2_code *code, const uint8_t *subject, size_t length, size_t start_offset,

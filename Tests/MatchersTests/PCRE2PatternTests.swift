@@ -67,6 +67,37 @@ import Testing
         #expect(try pattern.firstMatch(in: "docker.io/library/nginx") == nil)
     }
 
+    @Test func oneBufferServesManyPatternsWithTheSameAnswers() throws {
+        let patterns = try [
+            #"^ghcr\.io/(?<org>[a-z0-9-]+)/(.+)$"#, #"^(a)?(b)?(c)?quay\.io/(.+)$"#, #"nginx"#, #"^(x)|(y)$"#,
+        ].map { try PCRE2Pattern($0) }
+        let subjects = ["ghcr.io/acme/tools/kubectl:1.30", "quay.io/prom/node", "docker.io/library/nginx", "y", ""]
+        let buffer = try PCRE2MatchBuffer(capturesUpTo: patterns.map(\.captureCount).max() ?? 0, for: patterns[0])
+        // Every pattern on every subject through the one buffer, in an order where a match with more groups is
+        // followed by one with fewer: nothing of an earlier match may show through.
+        for subject in subjects {
+            for pattern in patterns {
+                let shared = try pattern.firstMatch(in: subject, using: buffer)
+                let own = try pattern.firstMatch(in: subject)
+                #expect(shared?.wholeMatch == own?.wholeMatch, "\(pattern.pattern) on \(subject)")
+                for group in 0...pattern.captureCount {
+                    #expect(shared?.range(of: group) == own?.range(of: group), "group \(group) of \(pattern.pattern)")
+                }
+            }
+        }
+        #expect(try patterns[1].firstMatch(in: "quay.io/prom/node", using: buffer)?[4] == "prom/node")
+        #expect(try patterns[3].firstMatch(in: "y", using: buffer)?.range(of: 1) == nil)
+    }
+
+    @Test func aBufferTooSmallForThePatternIsNotUsed() throws {
+        let pattern = try PCRE2Pattern(#"^(?<registry>[^/]+)/(.+)$"#)
+        let small = try PCRE2MatchBuffer(capturesUpTo: 0, for: pattern)
+        #expect(small.pairs == 1)
+        let match = try #require(try pattern.firstMatch(in: "quay.io/prom/node", using: small))
+        #expect(match["registry"] == "quay.io")
+        #expect(match[2] == "prom/node")
+    }
+
     @Test func nonParticipatingGroupsAreNilAndEmptyGroupsAreEmpty() throws {
         let pattern = try PCRE2Pattern(#"^([a-z]+)(?::(?<tag>[\w.]+))?(@sha256:[0-9a-f]+)?(x*)$"#)
         let match = try #require(try pattern.firstMatch(in: "nginx@sha256:abc"))

@@ -104,6 +104,28 @@ import ReplacerCore
         #expect(await pipeline.run("quay.io/x").image == "four.corp/x")
     }
 
+    /// Rules with different numbers of groups share one match buffer per image; a later rule with more groups
+    /// than the first one tried must still see all of its captures.
+    @Test func rulesWithMoreGroupsThanTheFirstStillCapture() async throws {
+        let body = """
+                rules:
+                  - match: '^docker\\.io/library/nothing$'
+                    replace: 'zero.corp/x'
+                  - match: '^docker\\.io/(?<ns>[^/]+)/(?<repo>[^:]+)(?<tag>:.+)?$'
+                    replace: 'three.corp/${ns}/${repo}${tag}'
+            """
+        let pipeline = try await loadStage("regex", body)
+        #expect(await pipeline.run("bitnami/redis:7.2", trace: false).image == "three.corp/bitnami/redis:7.2")
+        #expect(await pipeline.run("library/nothing").image == "zero.corp/x")
+    }
+
+    @Test func reasonsAreGivenWhenExplaining() async throws {
+        let pipeline = try await loadStage("regex", Self.stage)
+        #expect(await pipeline.run("nginx:1.27").stages.first?.detail == "no pattern matched docker.io/library/nginx:1.27")
+        let matcher = try #require(pipeline.ruleSet.stages.first?.matcher)
+        #expect(try await matcher.evaluate(try ImageInput("nginx:1.27"), context: EvaluationContext()).detail == nil)
+    }
+
     static let errors: [(String, String, Int?)] = [
         ("    rules:\n      - match: '^ghcr\\.io/(abc'\n        replace: x.corp/$1\n", "does not compile", 31),
         ("    rules:\n      - match: '^(a)$'\n        replace: x.corp/$2\n", "replacement does not parse", nil),

@@ -14,12 +14,16 @@ extension PCRE2Pattern {
     ///   (``PCRE2Error/Code-swift.struct/matchFailed``). A limit error means "unknown", not "no match": callers
     ///   should report it rather than treat the image as unmatched.
     public func firstMatch(in subject: String) throws(PCRE2Error) -> PCRE2Match? {
-        // Sized from the pattern: captureCount + 1 pairs, so the ovector can never be too small.
-        guard let matchData = CPCRE2_match_data_create_from_pattern(code) else {
-            throw PCRE2Error(code: .matchFailed, pcre2ErrorCode: Int(CPCRE2_error_nomemory()), pattern: pattern)
-        }
-        defer { CPCRE2_match_data_free(matchData) }
+        let buffer = try PCRE2MatchBuffer(capturesUpTo: captureCount, for: self)
+        return try firstMatch(in: subject, using: buffer)
+    }
 
+    /// ``firstMatch(in:)`` with the caller's match buffer, so that trying many patterns on one subject allocates
+    /// once instead of once per pattern. A buffer too small for this pattern's groups is not used (the call then
+    /// allocates its own), so the answer never depends on the buffer.
+    public func firstMatch(in subject: String, using buffer: borrowing PCRE2MatchBuffer) throws(PCRE2Error) -> PCRE2Match? {
+        guard captureCount + 1 <= buffer.pairs else { return try firstMatch(in: subject) }
+        let matchData = buffer.data
         // A Swift String's UTF-8 is valid by construction, so PCRE2's own validation pass is redundant.
         let rc = PCRE2Pattern.withNonNullUTF8(subject) { bytes in
             var rc = CPCRE2_match(
@@ -57,4 +61,27 @@ extension PCRE2Pattern {
     public func matches(_ subject: String) throws(PCRE2Error) -> Bool {
         try firstMatch(in: subject) != nil
     }
+}
+
+/// Space for one match's results (PCRE2's match data), reusable across patterns and calls.
+///
+/// Why: a regex stage may try dozens of patterns on one image, and allocating match data per pattern was one
+/// malloc and free per PCRE2 run. Not shareable between threads: make one per evaluation (it is noncopyable, so it
+/// cannot escape into shared state by accident) and let it go when the evaluation ends.
+public struct PCRE2MatchBuffer: ~Copyable {
+    let data: OpaquePointer
+    /// How many ovector pairs it holds: enough for patterns with up to `pairs - 1` capture groups.
+    public let pairs: Int
+
+    /// A buffer for patterns with at most `captureCount` groups. `pattern` only names the pattern in an error.
+    public init(capturesUpTo captureCount: Int, for pattern: PCRE2Pattern) throws(PCRE2Error) {
+        let pairs = max(1, captureCount + 1)
+        guard let data = CPCRE2_match_data_create(UInt32(clamping: pairs)) else {
+            throw PCRE2Error(code: .matchFailed, pcre2ErrorCode: Int(CPCRE2_error_nomemory()), pattern: pattern.pattern)
+        }
+        self.data = data
+        self.pairs = pairs
+    }
+
+    deinit { CPCRE2_match_data_free(data) }
 }

@@ -30,6 +30,8 @@ public struct RegexMatcher: Matcher {
     let candidatesByHost: [Substring: [Int]]
     /// Rule indices to try for any other subject: the rules that name no host.
     let hostlessCandidates: [Int]
+    /// The most capture groups of any of the stage's patterns, which sizes the match buffer of an evaluation.
+    let maxCaptureCount: Int
 
     public init(configuration: MatcherConfiguration) throws {
         let options = try configuration.options(allowed: ["matchOn", "caseInsensitive", "matchLimit", "depthLimit"])
@@ -54,6 +56,7 @@ public struct RegexMatcher: Matcher {
         }
         self.rules = rules
         self.matchOn = matchOn
+        maxCaptureCount = rules.map(\.pattern.captureCount).max() ?? 0
         (candidatesByHost, hostlessCandidates) = Self.index(rules)
     }
 
@@ -75,13 +78,32 @@ public struct RegexMatcher: Matcher {
 
     public func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
         let subject = matchOn == .normalized ? image.normalized : image.written
+        // Native strings (all of ours) hand out their bytes in place; a bridged one is copied once.
+        if let result = try subject.utf8.withContiguousStorageIfAvailable({ bytes in
+            try firstMatch(subject, bytes: bytes, explaining: context.explaining)
+        }) {
+            return result
+        }
+        return try Array(subject.utf8).withUnsafeBufferPointer { bytes in
+            try firstMatch(subject, bytes: bytes, explaining: context.explaining)
+        }
+    }
+
+    /// The first candidate rule, in file order, whose literal prefix `bytes` (the UTF-8 of `subject`) starts with
+    /// and whose pattern matches.
+    private func firstMatch(_ subject: String, bytes: UnsafeBufferPointer<UInt8>, explaining: Bool) throws -> MatchResult {
         let host = subject.utf8.firstIndex(of: UInt8(ascii: "/")).map { subject[..<$0] } ?? subject[...]
-        for index in candidatesByHost[host] ?? hostlessCandidates {
+        let candidates = candidatesByHost[host] ?? hostlessCandidates
+        guard let first = candidates.firstIndex(where: { rules[$0].admits(bytes) }) else {
+            return .noMatch(explaining ? "no pattern matched \(subject)" : nil)
+        }
+        // One match buffer for every pattern tried on this image (see `PCRE2MatchBuffer`).
+        let buffer = try PCRE2MatchBuffer(capturesUpTo: maxCaptureCount, for: rules[candidates[first]].pattern)
+        for index in candidates[first...] where rules[index].admits(bytes) {
             let rule = rules[index]
-            if !rule.literalPrefix.isEmpty && !subject.utf8.starts(with: rule.literalPrefix.utf8) { continue }
             let match: PCRE2Match?
             do {
-                match = try rule.pattern.firstMatch(in: subject)
+                match = try rule.pattern.firstMatch(in: subject, using: buffer)
             } catch {
                 throw RegexMatcherError(rule: rule.name, underlying: error)
             }
@@ -90,7 +112,7 @@ public struct RegexMatcher: Matcher {
                 return .rewrite(toFirstOf: rule.templates.map { $0.expand(match, subject: subject) }, rule: rule.name)
             }
         }
-        return .noMatch("no pattern matched \(subject)")
+        return .noMatch(explaining ? "no pattern matched \(subject)" : nil)
     }
 }
 

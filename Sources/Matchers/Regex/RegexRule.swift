@@ -8,6 +8,9 @@ struct RegexRule: Sendable {
     /// Text every match starts with (possibly empty), found by `requiredLiteralPrefix`; checked before running
     /// the pattern because most images are not about most rules.
     let literalPrefix: String
+    /// `literalPrefix`'s UTF-8, compared with the subject's bytes in place (a generic `starts(with:)` over
+    /// `String.UTF8View` cost three times as much, for every candidate rule of every image).
+    let literalPrefixBytes: [UInt8]
     /// How the trace names the rule: its index and pattern.
     let name: String
 
@@ -41,7 +44,23 @@ struct RegexRule: Sendable {
         }
         self.templates = templates
         literalPrefix = caseInsensitive ? "" : requiredLiteralPrefix(ofPattern: source, caseInsensitive: false)
+        literalPrefixBytes = Array(literalPrefix.utf8)
         name = "rules[\(index)] \(source)"
+    }
+
+    /// Whether `subject` starts with the rule's literal prefix, so the pattern could match it.
+    @inline(__always)
+    func admits(_ subject: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = literalPrefixBytes.count
+        guard count <= subject.count else { return false }
+        return literalPrefixBytes.withUnsafeBufferPointer { prefix in
+            var index = 0
+            while index < count {
+                if prefix[index] != subject[index] { return false }
+                index += 1
+            }
+            return true
+        }
     }
 
     /// A load-time sanity check: expand the template with a few plausible capture values and see whether any
