@@ -8,6 +8,7 @@ import NIOSSL
 import Prometheus
 import ReplacerCore
 import ReplacerServer
+import Synchronization
 
 /// Prometheus is bootstrapped once for the whole test process, as `main` does once for the real one.
 ///
@@ -34,6 +35,9 @@ final class LiveServer: @unchecked Sendable {
     var probePort = 0
     private var task: Task<Void, any Error>?
     let rules: RulesStore
+    /// What this server logged at warning level and above, so a test can check its own server's lines while other
+    /// suites share the process (and its metrics).
+    let warnings = LogRecord()
 
     init(
         rules yaml: String = serverRules, clientCA: DevelopmentCertificates? = nil, maxBodyBytes: Int = 1 << 20,
@@ -68,8 +72,8 @@ final class LiveServer: @unchecked Sendable {
         configuration.maxBodyBytes = maxBodyBytes
         configuration.reloadInterval = .milliseconds(50)
         configure(&configuration)
-        var logger = Logger(label: "test-server")
-        logger.logLevel = .critical
+        var logger = Logger(label: "test-server") { [warnings] _ in RecordingLogHandler(warnings) }
+        logger.logLevel = .warning
         let server = WebhookServer(configuration: configuration, rules: rules, loader: loader, prometheus: testPrometheus, logger: logger)
         let (ready, continuation) = AsyncStream<WebhookServer.BoundPorts>.makeStream()
         task = Task { try await server.run(handleSignals: false) { ports in continuation.yield(ports) } }
@@ -144,5 +148,40 @@ final class LiveServer: @unchecked Sendable {
             try? await client.shutdown()
             throw error
         }
+    }
+}
+
+/// Log entries, in order, from the `RecordingLogHandler`s that share it.
+final class LogRecord: Sendable {
+    struct Entry: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+    }
+
+    private let entries = Mutex<[Entry]>([])
+
+    func append(_ entry: Entry) { entries.withLock { $0.append(entry) } }
+
+    /// The entries whose message is `message`.
+    func lines(_ message: String) -> [Entry] { entries.withLock { $0.filter { $0.message == message } } }
+}
+
+/// A log handler that keeps what it is given in a `LogRecord`.
+struct RecordingLogHandler: LogHandler {
+    let record: LogRecord
+    var logLevel: Logger.Level = .warning
+    var metadata: Logger.Metadata = [:]
+
+    init(_ record: LogRecord) { self.record = record }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        record.append(.init(level: event.level, message: event.message.description, metadata: merged.mapValues(\.description)))
     }
 }

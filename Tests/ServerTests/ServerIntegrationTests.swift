@@ -65,8 +65,12 @@ import ReplacerRegistry
                 let huge = try await server.post(client, "/mutate", Data(repeating: UInt8(ascii: " "), count: 2 << 20))
                 #expect(huge.status == 413)
                 #expect(String(decoding: huge.body, as: UTF8.self).contains("larger than 1048576 bytes"))
-                // Counted like the 400s; other suites run in parallel in this process, so at least one more.
+                // Counted like the 400s; other suites run in parallel in this process and share the counter, so
+                // at least one more there; the warning logged beside the count is this server's alone.
                 #expect(metricValue(try await server.probe("/metrics").body, rejected) >= before + 1)
+                let logged = server.warnings.lines("admission request rejected").filter { $0.metadata["status"] == "413" }
+                #expect(logged.count == 1)
+                #expect(logged.first?.metadata["reason"]?.contains("larger than 1048576 bytes") == true)
             }
         }
     }
