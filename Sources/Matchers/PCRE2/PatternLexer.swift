@@ -14,7 +14,10 @@ enum PatternToken: Equatable {
     case quantifier(atLeastOnce: Bool)
     /// `|` at the given group depth (0 = top level).
     case alternation(depth: Int)
-    case openGroup
+    /// `(`. `consuming` is true for groups that simply match their contents at this point (capturing, named,
+    /// `(?:`, atomic `(?>`); false for lookarounds, conditionals and branch resets, whose contents say nothing
+    /// plain about the subject here.
+    case openGroup(consuming: Bool)
     case closeGroup
     /// Any other item that consumes or asserts something: `.`, `$`, a class, `\d`, a back reference, ...
     case other
@@ -134,14 +137,17 @@ struct PatternLexer {
         case "#":
             // Comment: no token, so a quantifier after it is seen as following the item before it.
             if !skip(through: ")") { tokens.append(.unsupported) }
-        case ":", "|", ">", "=", "!":
+        case ":", ">":
             index += 1
             open()
+        case "|", "=", "!":
+            index += 1
+            open(consuming: false)
         case "(":
-            open()  // Conditional: the condition's own parenthesis is lexed as an ordinary group next.
+            open(consuming: false)  // Conditional: the condition's own parenthesis is lexed as a group next.
         case "<" where peek(1) == "=" || peek(1) == "!":
             index += 2
-            open()
+            open(consuming: false)
         case "<", "'":
             index += 1
             guard skipArgument(through: kind == "<" ? ">" : "'") else { return tokens.append(.unsupported) }
@@ -167,9 +173,9 @@ struct PatternLexer {
         tokens.append(.other)
     }
 
-    private mutating func open() {
+    private mutating func open(consuming: Bool = true) {
         depth += 1
-        tokens.append(.openGroup)
+        tokens.append(.openGroup(consuming: consuming))
     }
 
     /// After "["; true when the class was closed, with the index after its "]".
