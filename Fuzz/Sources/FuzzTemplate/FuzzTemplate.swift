@@ -6,9 +6,27 @@
 // - compiling the pattern and parsing the template never trap; a template error points at a `$` of the template;
 // - the parser agrees with a straightforward reading of the documented syntax (`TemplateOracle`): the same
 //   templates are accepted, errors are reported at the same `$`, and a match expands to the same text;
-// - every expansion starts with `literalPrefix`, and a template without references always expands to it.
+// - every expansion starts with `literalPrefix`, and a template without references always expands to it;
+// - a match through a `PCRE2MatchBuffer` shared by every input (as a regex stage shares one across its patterns)
+//   finds the same groups as a match with a buffer of its own: nothing of an earlier match shows through;
+// - a subject the pattern matches starts with `requiredLiteralPrefix` of the pattern (the regex stage's prefilter
+//   skips a rule for any subject that does not).
 import FuzzSupport
 import ReplacerMatchers
+
+/// One buffer for the whole run, sized for patterns of up to 8 groups; larger patterns must fall back to their own.
+final class SharedMatchBuffer: @unchecked Sendable {
+    let buffer: PCRE2MatchBuffer
+    init() {
+        do {
+            buffer = try PCRE2MatchBuffer(capturesUpTo: 8, for: try PCRE2Pattern("x"))
+        } catch {
+            fatalError("no match buffer: \(error)")
+        }
+    }
+}
+
+let shared = SharedMatchBuffer()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTemplate(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
@@ -52,7 +70,22 @@ public func fuzzTemplate(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     } catch {
         return 0  // a match limit: the regex matcher reports it, there is nothing to expand
     }
+    // Limits are per match, so both runs hit the same one or neither does.
+    let again = try? pattern.firstMatch(in: subject, using: shared.buffer)
+    require((again == nil) == (match == nil), "a shared buffer changed whether \(shown(patternText)) matches")
+    if let match, let again {
+        for group in 0...pattern.captureCount {
+            require(
+                again.range(of: group) == match.range(of: group),
+                "group \(group) of \(shown(patternText)) on \(shown(subject)): \(String(describing: again.range(of: group))) "
+                    + "through the shared buffer, \(String(describing: match.range(of: group))) through its own")
+        }
+    }
     guard let match else { return 0 }
+    let prefix = requiredLiteralPrefix(ofPattern: patternText, caseInsensitive: false)
+    require(
+        subject.utf8.starts(with: prefix.utf8),
+        "\(shown(patternText)) matches \(shown(subject)), which does not start with its literal prefix \(shown(prefix))")
     let expanded = template.expand(match, subject: subject)
     // Bytes, not Characters: a combining mark right after the prefix joins its last character into a new
     // grapheme, so String.hasPrefix says no although the bytes are there (found by this target, 2026-11-25).
