@@ -69,6 +69,11 @@ import Testing
         Case(pattern: "^(?'n'ab)", prefix: "ab", matching: ["ab"]),
         Case(pattern: "^(ab", prefix: "", matching: []),  // Does not compile; never trusted.
         Case(pattern: "^(a)b(c)+d", prefix: "abc", matching: ["abcd", "abccd"]),
+        // A non-atomic lookbehind is not a group named "*>x" (found in review: the prefix was ">xxy").
+        Case(pattern: "^>x(?<*>x)y", prefix: ">x", matching: [">xy"]),
+        Case(pattern: "^a>b(?<*a>b)c", prefix: "a>b", matching: ["a>bc"]),
+        Case(pattern: "^(?<n_1>ab)", prefix: "ab", matching: ["ab"]),
+        Case(pattern: "^(?<1n>ab)", prefix: "", matching: []),  // Not a name: not trusted (nor compiled).
         Case(pattern: "^(a(b)?)c", prefix: "a", matching: ["ac", "abc"]),
         Case(pattern: "^(a)\\d(b)", prefix: "a", matching: ["a1b"]),
         Case(pattern: "^(?:a|b)c", prefix: "", matching: ["ac", "bc"]),

@@ -61,6 +61,22 @@ struct PatternLexer {
         return true
     }
 
+    /// Moves past a group name and its `terminator`: an ASCII letter or underscore, then letters, digits and
+    /// underscores, as PCRE2 names are. False (index unchanged) for anything else, which is some other construct
+    /// the lexer does not model (a `(?<*` lookbehind was once read as a name).
+    private mutating func skipName(through terminator: Unicode.Scalar) -> Bool {
+        var probe = index
+        while probe < scalars.count, scalars[probe] != terminator {
+            let scalar = scalars[probe]
+            let allowed = scalar == "_" || isASCIILetter(scalar) || (probe > index && isDigit(scalar))
+            guard allowed else { return false }
+            probe += 1
+        }
+        guard probe > index, probe < scalars.count else { return false }
+        index = probe + 1
+        return true
+    }
+
     private mutating func lexItem() {
         let scalar = scalars[index]
         index += 1
@@ -145,16 +161,17 @@ struct PatternLexer {
             open(consuming: false)
         case "(":
             open(consuming: false)  // Conditional: the condition's own parenthesis is lexed as a group next.
-        case "<" where peek(1) == "=" || peek(1) == "!":
+        case "<" where peek(1) == "=" || peek(1) == "!" || peek(1) == "*":
+            // Lookbehind, negative lookbehind, and the non-atomic lookbehind `(?<*`.
             index += 2
             open(consuming: false)
         case "<", "'":
             index += 1
-            guard skipArgument(through: kind == "<" ? ">" : "'") else { return tokens.append(.unsupported) }
+            guard skipName(through: kind == "<" ? ">" : "'") else { return tokens.append(.unsupported) }
             open()
         case "P" where peek(1) == "<":
             index += 2
-            guard skipArgument(through: ">") else { return tokens.append(.unsupported) }
+            guard skipName(through: ">") else { return tokens.append(.unsupported) }
             open()
         case "P" where peek(1) == "=" || peek(1) == ">":
             lexCall()  // (?P=name) back reference, (?P>name) call.
