@@ -98,6 +98,21 @@ import Testing
         #expect(match[2] == "prom/node")
     }
 
+    /// PCRE2 keeps the interpreter's frames in the buffer: frames grown under a large heap limit must not let a
+    /// pattern with a small limit get further than it would alone.
+    @Test func aBufferOfAnotherHeapLimitIsNotUsed() throws {
+        var small = PCRE2Limits.default
+        small.heapLimitKiB = 40
+        let tight = try PCRE2Pattern(#"^(a|b)*c$"#, limits: small, useJIT: false)
+        let roomy = try PCRE2Pattern(#"^(a|b)*c$"#, useJIT: false)
+        let subject = String(repeating: "ab", count: 500) + "c"
+        #expect(throws: PCRE2Error.self) { try tight.firstMatch(in: subject) }
+        let grown = try PCRE2MatchBuffer(capturesUpTo: 1, for: roomy)
+        #expect(try roomy.firstMatch(in: subject, using: grown) != nil)
+        #expect(grown.heapLimitKiB != tight.limits.heapLimitKiB)
+        #expect(throws: PCRE2Error.self) { try tight.firstMatch(in: subject, using: grown) }
+    }
+
     @Test func nonParticipatingGroupsAreNilAndEmptyGroupsAreEmpty() throws {
         let pattern = try PCRE2Pattern(#"^([a-z]+)(?::(?<tag>[\w.]+))?(@sha256:[0-9a-f]+)?(x*)$"#)
         let match = try #require(try pattern.firstMatch(in: "nginx@sha256:abc"))

@@ -115,6 +115,8 @@ import ReplacerCore
                     replace: 'three.corp/${ns}/${repo}${tag}'
             """
         let pipeline = try await loadStage("regex", body)
+        // Sized for the largest pattern, not the first: a too-small buffer would only fall back, so check the size.
+        #expect((pipeline.ruleSet.stages.first?.matcher as? RegexMatcher)?.maxCaptureCount == 3)
         #expect(await pipeline.run("bitnami/redis:7.2", trace: false).image == "three.corp/bitnami/redis:7.2")
         #expect(await pipeline.run("library/nothing").image == "zero.corp/x")
     }

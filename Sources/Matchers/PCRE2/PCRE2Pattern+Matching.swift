@@ -19,10 +19,14 @@ extension PCRE2Pattern {
     }
 
     /// ``firstMatch(in:)`` with the caller's match buffer, so that trying many patterns on one subject allocates
-    /// once instead of once per pattern. A buffer too small for this pattern's groups is not used (the call then
-    /// allocates its own), so the answer never depends on the buffer.
+    /// once instead of once per pattern. A buffer too small for this pattern's groups, or made for patterns with
+    /// another heap limit, is not used (the call then allocates its own), so the answer never depends on the
+    /// buffer: PCRE2 keeps the interpreter's backtracking frames in the buffer between matches, and frames grown
+    /// under a larger heap limit would let a match exceed a smaller one.
     public func firstMatch(in subject: String, using buffer: borrowing PCRE2MatchBuffer) throws(PCRE2Error) -> PCRE2Match? {
-        guard captureCount + 1 <= buffer.pairs else { return try firstMatch(in: subject) }
+        guard captureCount + 1 <= buffer.pairs, limits.heapLimitKiB == buffer.heapLimitKiB else {
+            return try firstMatch(in: subject)
+        }
         let matchData = buffer.data
         // A Swift String's UTF-8 is valid by construction, so PCRE2's own validation pass is redundant.
         let rc = PCRE2Pattern.withNonNullUTF8(subject) { bytes in
@@ -72,8 +76,11 @@ public struct PCRE2MatchBuffer: ~Copyable {
     let data: OpaquePointer
     /// How many ovector pairs it holds: enough for patterns with up to `pairs - 1` capture groups.
     public let pairs: Int
+    /// The heap limit of the patterns it serves (`pattern.limits.heapLimitKiB` at creation).
+    public let heapLimitKiB: UInt32
 
-    /// A buffer for patterns with at most `captureCount` groups. `pattern` only names the pattern in an error.
+    /// A buffer for patterns with at most `captureCount` groups and the heap limit of `pattern` (whose name also
+    /// appears in an error).
     public init(capturesUpTo captureCount: Int, for pattern: PCRE2Pattern) throws(PCRE2Error) {
         let pairs = max(1, captureCount + 1)
         guard let data = CPCRE2_match_data_create(UInt32(clamping: pairs)) else {
@@ -81,6 +88,7 @@ public struct PCRE2MatchBuffer: ~Copyable {
         }
         self.data = data
         self.pairs = pairs
+        self.heapLimitKiB = pattern.limits.heapLimitKiB
     }
 
     deinit { CPCRE2_match_data_free(data) }

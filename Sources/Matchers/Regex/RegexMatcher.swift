@@ -98,7 +98,12 @@ public struct RegexMatcher: Matcher {
             return .noMatch(explaining ? "no pattern matched \(subject)" : nil)
         }
         // One match buffer for every pattern tried on this image (see `PCRE2MatchBuffer`).
-        let buffer = try PCRE2MatchBuffer(capturesUpTo: maxCaptureCount, for: rules[candidates[first]].pattern)
+        let buffer: PCRE2MatchBuffer
+        do {
+            buffer = try PCRE2MatchBuffer(capturesUpTo: maxCaptureCount, for: rules[candidates[first]].pattern)
+        } catch {
+            throw RegexMatcherError(rule: rules[candidates[first]].name, underlying: error)
+        }
         for index in candidates[first...] where rules[index].admits(bytes) {
             let rule = rules[index]
             let match: PCRE2Match?
