@@ -141,6 +141,24 @@ import Testing
         }
     }
 
+    /// The next stage sees the handed-over reference, not a new parse of the text: the pipeline really skips the
+    /// parse (which is why only this package's matchers may hand one over).
+    @Test func theHandedOverReferenceIsWhatLaterStagesSee() async throws {
+        let yaml = header + """
+            stages:
+              - name: pin
+                matcher: parsed
+                rules: mirror.corp/hub/nginx:1.27
+                options: {parsedAs: mirror.corp/hub/marker:1.27}
+              - name: suffix
+                matcher: append
+                rules: marker
+                options: {suffix: -x}
+            """
+        let result = await Pipeline(try await loadRules(yaml), usesMemo: false).run("nginx", trace: false)
+        #expect(result.image == "mirror.corp/hub/marker-x:1.27")
+    }
+
     @Test func matchersAreToldWhetherTheirReasonsAreShown() async throws {
         let yaml = header + "stages:\n  - name: probe\n    matcher: explaining-probe\n"
         let pipeline = Pipeline(try await loadRules(yaml), usesMemo: false)

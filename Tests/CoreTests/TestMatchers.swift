@@ -73,14 +73,17 @@ struct CountingMatcher: Matcher {
     static func count(_ needle: String) -> Int { evaluations.withLock { $0[needle] ?? 0 } }
 }
 
-/// Rewrites to its `rules` image handed over already parsed, for the pipeline's pre-parsed path.
+/// Rewrites to its `rules` image handed over already parsed. With `options.parsedAs`, the handed-over reference is
+/// that other image's, so a test can see whether the pipeline used the parsed value or parsed the text again.
 struct ParsedMatcher: Matcher {
     static let id = "parsed"
     let output: ImageInput
 
     init(configuration: MatcherConfiguration) throws {
-        let rules = try configuration.requireRules("an image")
-        output = try ImageInput(try rules.string("rules"))
+        let written = try configuration.requireRules("an image").string("rules")
+        let options = try configuration.options(allowed: ["parsedAs"])
+        let parsedAs = try options["parsedAs"]?.string("parsedAs") ?? written
+        output = ImageInput(written: written, reference: try ImageReference.normalized(parsedAs))
     }
 
     func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {

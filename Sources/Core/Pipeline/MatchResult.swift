@@ -47,8 +47,10 @@ public struct MatchResult: Sendable, Hashable {
 
     /// Like `rewrite(to:rule:detail:)` with a string, for an image the matcher has parsed already (a table whose
     /// targets were parsed when the rule file loaded): the pipeline takes it as is instead of parsing the same text
-    /// again for every rewrite. `image` must be what `ImageInput(image.written)` returns.
-    public static func rewrite(to image: ImageInput, rule: String, detail: String? = nil) -> MatchResult {
+    /// again for every rewrite. `image` must be what `ImageInput(image.written)` returns. Package-only: the
+    /// pipeline does not check that, so it is for this package's matchers, not for plugins, whose outputs are
+    /// always validated.
+    package static func rewrite(to image: ImageInput, rule: String, detail: String? = nil) -> MatchResult {
         MatchResult(
             outcome: .rewrite(image.written), alternatives: [], warning: nil, rule: rule, detail: detail,
             parsedImage: image)
