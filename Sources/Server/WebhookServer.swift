@@ -126,7 +126,7 @@ public struct WebhookServer: Sendable {
                     upgrade: try HTTP2UpgradeChannel(
                         tlsChannelConfiguration: tlsChannel,
                         configuration: .init(idleTimeout: idleTimeout, streamConfiguration: http1), responder: responder),
-                    timeout: handshakeTimeout)
+                    timeout: handshakeTimeout, clientCA: clientCA)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in

@@ -365,6 +365,59 @@ import ReplacerRegistry
         }
     }
 
+    /// A resumed TLS session skips certificate verification, so the server looks at the session's certificate
+    /// again when the handshake completes: a client whose CA was removed from the bundle cannot resume its way
+    /// back in, while one still trusted resumes as before. `openssl s_client` is the client because it can save
+    /// and offer sessions.
+    @Test(arguments: ["-tls1_2", "-tls1_3"])
+    func aResumedSessionIsCheckedAgainstTheCurrentClientCA(version: String) async throws {
+        let first = try DevelopmentCertificates(commonName: "apiserver", dnsNames: ["kube-apiserver"], clientAuth: true)
+        let second = try DevelopmentCertificates(commonName: "apiserver-2", dnsNames: ["kube-apiserver"], clientAuth: true)
+        try await withServer(clientCA: first) { server in
+            let files = server.directory.appendingPathComponent("s_client")
+            try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+            try first.write(to: files.path)
+            let request = files.appendingPathComponent("request")
+            let body = #"{"image":"nginx"}"#
+            try "POST /explain HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+                .write(to: request, atomically: true, encoding: .utf8)
+            let session = files.appendingPathComponent("session").path
+            func sClient(_ extra: [String]) async throws -> String {
+                try await runOpenSSL(
+                    ["s_client", version, "-connect", "127.0.0.1:\(server.tlsPort)", "-servername", "localhost",
+                     "-CAfile", server.directory.appendingPathComponent("tls/ca.crt").path, "-ign_eof"] + extra,
+                    stdin: request)
+            }
+
+            let full = try await sClient(["-cert", files.appendingPathComponent("tls.crt").path, "-key",
+                                          files.appendingPathComponent("tls.key").path, "-sess_out", session])
+            #expect(full.contains("HTTP/1.1 200"), "\(full.suffix(400))")
+            let resumed = try await sClient(["-sess_in", session])
+            #expect(resumed.contains("Reused,"), "the session must really resume: \(resumed.suffix(400))")
+            #expect(resumed.contains("HTTP/1.1 200"), "a trusted resumed session is served: \(resumed.suffix(400))")
+
+            let successes = #"k8s_image_replacer_reloads_total{file="client-ca",result="success"}"#
+            func install(_ bundle: String) async throws {
+                let loaded = metricValue(try await server.probe("/metrics").body, successes)
+                try bundle.write(
+                    toFile: server.directory.appendingPathComponent("client-ca.crt").path, atomically: true,
+                    encoding: .utf8)
+                try await waitFor { metricValue(try await server.probe("/metrics").body, successes) > loaded }
+            }
+            // A new bundle that still holds the first CA: the session's certificate is verified again (the store
+            // forgets what it verified under the old bundle) and passes, so the held request is answered.
+            try await install(second.caCertificatePEM + first.caCertificatePEM)
+            let reverified = try await sClient(["-sess_in", session])
+            #expect(reverified.contains("Reused,") && reverified.contains("HTTP/1.1 200"), "\(reverified.suffix(400))")
+
+            try await install(second.caCertificatePEM)
+            let after = try await sClient(["-sess_in", session])
+            #expect(after.contains("Reused,"), "the TLS layer still resumes: \(after.suffix(400))")
+            #expect(!after.contains("HTTP/1.1"), "but no request is answered: \(after.suffix(400))")
+            #expect(server.warnings.lines("TLS connection closed").count == 1)
+        }
+    }
+
     /// A certificate from the trusted CA that is meant for servers only is not a client's.
     @Test func aServerOnlyCertificateIsNotAClientCertificate() async throws {
         let serverOnly = try DevelopmentCertificates(commonName: "not-a-client", dnsNames: ["x"], clientAuth: false)

@@ -134,3 +134,35 @@ extension Array {
     /// The element at `index`, or nil: a test must fail, not trap, when a list is shorter than expected.
     subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }
+
+/// Runs `openssl` (from PATH) with `arguments` and `stdin` as its input file, and returns what it printed (stdout
+/// and stderr together). Waits without blocking a thread; stops it after `timeout`.
+func runOpenSSL(_ arguments: [String], stdin: URL, timeout: Duration = .seconds(15)) async throws -> String {
+    struct NoOpenSSL: Error, CustomStringConvertible {
+        var description: String { "openssl is not on PATH (Debian: apt-get install openssl)" }
+    }
+    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        .map { "\($0)/openssl" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    guard let path else { throw NoOpenSSL() }
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("openssl-\(UUID().uuidString).out")
+    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: output) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let sink = try FileHandle(forWritingTo: output)
+    process.standardOutput = sink
+    process.standardError = sink
+    process.standardInput = try FileHandle(forReadingFrom: stdin)
+    let finished = AsyncStream<Void>.makeStream()
+    process.terminationHandler = { _ in finished.continuation.finish() }
+    try process.run()
+    let watchdog = Task {
+        try await Task.sleep(for: timeout)
+        process.terminate()
+    }
+    for await _ in finished.stream {}
+    watchdog.cancel()
+    try sink.close()
+    return String(decoding: try Data(contentsOf: output), as: UTF8.self)
+}

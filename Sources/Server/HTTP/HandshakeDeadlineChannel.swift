@@ -5,23 +5,31 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 
-/// The TLS port's child channel: Hummingbird's HTTP/1.1-or-HTTP/2 channel, plus a deadline on the TLS handshake.
+/// The TLS port's child channel: Hummingbird's HTTP/1.1-or-HTTP/2 channel, plus a deadline on the TLS handshake
+/// and, with `--client-ca`, a second look at the client's certificate once the handshake is done.
 ///
-/// Hummingbird's idle timeout starts only once the handshake has negotiated a protocol, so without this a client
-/// that connects and sends nothing (or stops half-way through the handshake) holds its connection forever, and
-/// graceful shutdown, which waits for every open connection, never finishes.
+/// Hummingbird's idle timeout starts only once the handshake has negotiated a protocol, so without the deadline a
+/// client that connects and sends nothing (or stops half-way through the handshake) holds its connection forever,
+/// and graceful shutdown, which waits for every open connection, never finishes. The second look is for resumed
+/// TLS sessions, which skip certificate verification (see `EstablishedClientCheckHandler`).
 struct HandshakeDeadlineChannel: ServerChildChannel {
     typealias Value = HTTP2UpgradeChannel.Value
 
     let upgrade: HTTP2UpgradeChannel
     let timeout: Duration
+    var clientCA: ClientCAStore? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         upgrade.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            // After the TLS handler, where its handshake-completed event passes by.
+            // After the TLS handler, where its handshake-completed event passes by; the certificate check first,
+            // so that it holds that event (and the first reads) back from everything after it until it is done.
             let tls = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
             try channel.pipeline.syncOperations.addHandler(
                 HandshakeDeadlineHandler(timeout: .nanoseconds(timeout.nanoseconds)), position: .after(tls))
+            if let clientCA {
+                try channel.pipeline.syncOperations.addHandler(
+                    EstablishedClientCheckHandler(clientCA: clientCA, logger: logger), position: .after(tls))
+            }
             return value
         }
     }

@@ -15,38 +15,86 @@ import X509
 /// TLS handler instead asks `verify(_:)` for every client chain, which checks it against the bundle loaded now:
 /// RFC 5280 path validation at the current time, and the key usages BoringSSL checks for a server's peer
 /// (`ClientAuthenticationUsage`).
+///
+/// A resumed TLS session skips certificate verification altogether (BoringSSL reuses the session's peer
+/// certificate), so a client verified under an earlier bundle could resume after its CA was removed. The TLS
+/// port therefore also asks `admitsEstablishedConnection(presenting:)` when a handshake completes: answered from
+/// what `verify(_:)` saw under the current bundle, or by verifying the certificate again.
 public final class ClientCAStore: Sendable {
     public let path: String
-    private let roots: NIOLockedValueBox<X509.CertificateStore>
+
+    private struct State {
+        var roots: X509.CertificateStore
+        /// Counts successful loads, so a verification remembers which bundle it was made against.
+        var generation = 0
+        /// Leaf certificates (DER) verified, with the generation they were verified under. Bounded: cleared when
+        /// full; a forgotten leaf is only verified again.
+        var verified: [[UInt8]: Int] = [:]
+    }
+
+    private let state: NIOLockedValueBox<State>
+    /// How many verified leaves are remembered.
+    static let rememberedLeaves = 1024
 
     /// Loads the PEM bundle; throws a `TLSFilesError` that names the file and what is wrong.
     public init(path: String) throws {
         self.path = path
-        self.roots = NIOLockedValueBox(X509.CertificateStore(try Self.load(path)))
+        self.state = NIOLockedValueBox(State(roots: X509.CertificateStore(try Self.load(path))))
     }
 
     /// Re-reads the bundle. On failure the previous one stays in force and the error is thrown.
     public func reload() throws {
         let loaded = X509.CertificateStore(try Self.load(path))
-        roots.withLockedValue { $0 = loaded }
+        state.withLockedValue {
+            $0.roots = loaded
+            $0.generation += 1
+            $0.verified.removeAll()
+        }
     }
 
     /// Whether `chain` (leaf first, as the client sent it) leads to a CA of the current bundle.
     public func verify(_ chain: [NIOSSLCertificate]) async -> NIOSSLVerificationResult {
         let certificates: [Certificate]
+        let leafBytes: [UInt8]
         do {
+            guard let first = chain.first else { return .failed }
+            leafBytes = try first.toDERBytes()
             certificates = try chain.map { try Certificate(derEncoded: try $0.toDERBytes()) }
         } catch {
             return .failed
         }
         guard let leaf = certificates.first else { return .failed }
-        var verifier = Verifier(rootCertificates: roots.withLockedValue { $0 }) {
+        let (roots, generation) = state.withLockedValue { ($0.roots, $0.generation) }
+        var verifier = Verifier(rootCertificates: roots) {
             RFC5280Policy()
             ClientAuthenticationUsage()
         }
         let result = await verifier.validate(leaf: leaf, intermediates: X509.CertificateStore(certificates.dropFirst()))
-        if case .validCertificate = result { return .certificateVerified }
-        return .failed
+        guard case .validCertificate = result else { return .failed }
+        state.withLockedValue { state in
+            guard state.generation == generation else { return }
+            if state.verified.count >= Self.rememberedLeaves { state.verified.removeAll(keepingCapacity: true) }
+            state.verified[leafBytes] = generation
+        }
+        return .certificateVerified
+    }
+
+    /// Whether `leaf` was verified under the bundle loaded now: true right after a full handshake's `verify(_:)`.
+    /// Cheap, for the handshake-completed path of every connection.
+    func verifiedUnderCurrentBundle(_ leaf: [UInt8]) -> Bool {
+        state.withLockedValue { $0.verified[leaf] == $0.generation }
+    }
+
+    /// Whether a connection whose handshake just completed with `leaf` as the client's certificate may be served.
+    ///
+    /// A full handshake verified the whole chain moments ago (`verify(_:)`), which this finds without verifying
+    /// again. A resumed session carries only the certificate from its first handshake, perhaps under a bundle
+    /// that is gone now: that leaf is verified again against the current bundle, alone (a resumed session has no
+    /// intermediates to offer, so a client that needs one makes a full handshake next time).
+    public func admitsEstablishedConnection(presenting leaf: NIOSSLCertificate) async -> Bool {
+        guard let bytes = try? leaf.toDERBytes() else { return false }
+        if verifiedUnderCurrentBundle(bytes) { return true }
+        return await verify([leaf]) == .certificateVerified
     }
 
     static func load(_ path: String) throws -> [Certificate] {
