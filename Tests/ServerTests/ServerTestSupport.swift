@@ -135,15 +135,19 @@ extension Array {
     subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }
 
+/// The `openssl` on PATH, if any (Debian: apt-get install openssl; CI installs it).
+let opensslPath: String? = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+    .map { "\($0)/openssl" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+
 /// Runs `openssl` (from PATH) with `arguments` and `stdin` as its input file, and returns what it printed (stdout
-/// and stderr together). Waits without blocking a thread; stops it after `timeout`.
-func runOpenSSL(_ arguments: [String], stdin: URL, timeout: Duration = .seconds(15)) async throws -> String {
+/// and stderr together). Waits without blocking a thread; stops it after `timeout` and says so in the output.
+func runOpenSSL(_ arguments: [String], stdin: URL = URL(fileURLWithPath: "/dev/null"), timeout: Duration = .seconds(15))
+    async throws -> String
+{
     struct NoOpenSSL: Error, CustomStringConvertible {
         var description: String { "openssl is not on PATH (Debian: apt-get install openssl)" }
     }
-    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        .map { "\($0)/openssl" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    guard let path else { throw NoOpenSSL() }
+    guard let path = opensslPath else { throw NoOpenSSL() }
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("openssl-\(UUID().uuidString).out")
     _ = FileManager.default.createFile(atPath: output.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: output) }
@@ -160,9 +164,12 @@ func runOpenSSL(_ arguments: [String], stdin: URL, timeout: Duration = .seconds(
     let watchdog = Task {
         try await Task.sleep(for: timeout)
         process.terminate()
+        return true
     }
     for await _ in finished.stream {}
     watchdog.cancel()
+    let timedOut = (try? await watchdog.value) == true
     try sink.close()
-    return String(decoding: try Data(contentsOf: output), as: UTF8.self)
+    let text = String(decoding: try Data(contentsOf: output), as: UTF8.self)
+    return timedOut ? text + "\n[openssl \(arguments.first ?? "") stopped after \(timeout)]" : text
 }

@@ -27,13 +27,23 @@ public final class ClientCAStore: Sendable {
         var roots: X509.CertificateStore
         /// Counts successful loads, so a verification remembers which bundle it was made against.
         var generation = 0
-        /// Leaf certificates (DER) verified, with the generation they were verified under. Bounded: cleared when
-        /// full; a forgotten leaf is only verified again.
-        var verified: [[UInt8]: Int] = [:]
+        /// Leaf certificates (DER) verified under the current bundle, with the generation and the end of the
+        /// verified chain's validity. Emptied by a reload; bounded: cleared when full (a forgotten leaf is only
+        /// verified again).
+        var verified: [[UInt8]: Verified] = [:]
+        /// The certificates that came after each verified leaf in its handshake. Kept across reloads: a resumed
+        /// session presents only its leaf, and a leaf issued by an intermediate CA needs them to be verified
+        /// again. Bounded like `verified`.
+        var intermediates: [[UInt8]: [NIOSSLCertificate]] = [:]
+    }
+
+    private struct Verified {
+        var generation: Int
+        var notAfter: Date
     }
 
     private let state: NIOLockedValueBox<State>
-    /// How many verified leaves are remembered.
+    /// How many verified leaves (and their intermediates) are remembered.
     static let rememberedLeaves = 1024
 
     /// Loads the PEM bundle; throws a `TLSFilesError` that names the file and what is wrong.
@@ -70,31 +80,40 @@ public final class ClientCAStore: Sendable {
             ClientAuthenticationUsage()
         }
         let result = await verifier.validate(leaf: leaf, intermediates: X509.CertificateStore(certificates.dropFirst()))
-        guard case .validCertificate = result else { return .failed }
+        guard case .validCertificate(let validated) = result else { return .failed }
+        let notAfter = validated.map(\.notValidAfter).min() ?? leaf.notValidAfter
         state.withLockedValue { state in
+            if chain.count > 1 {
+                if state.intermediates.count >= Self.rememberedLeaves { state.intermediates.removeAll(keepingCapacity: true) }
+                state.intermediates[leafBytes] = Array(chain.dropFirst())
+            }
             guard state.generation == generation else { return }
             if state.verified.count >= Self.rememberedLeaves { state.verified.removeAll(keepingCapacity: true) }
-            state.verified[leafBytes] = generation
+            state.verified[leafBytes] = Verified(generation: generation, notAfter: notAfter)
         }
         return .certificateVerified
     }
 
-    /// Whether `leaf` was verified under the bundle loaded now: true right after a full handshake's `verify(_:)`.
-    /// Cheap, for the handshake-completed path of every connection.
-    func verifiedUnderCurrentBundle(_ leaf: [UInt8]) -> Bool {
-        state.withLockedValue { $0.verified[leaf] == $0.generation }
+    /// Whether `leaf` was verified under the bundle loaded now and its chain is still within its validity: true
+    /// right after a full handshake's `verify(_:)`. Cheap, for the handshake-completed path of every connection.
+    func verifiedUnderCurrentBundle(_ leaf: [UInt8], now: Date = Date()) -> Bool {
+        state.withLockedValue { state in
+            guard let verified = state.verified[leaf] else { return false }
+            return verified.generation == state.generation && now < verified.notAfter
+        }
     }
 
     /// Whether a connection whose handshake just completed with `leaf` as the client's certificate may be served.
     ///
     /// A full handshake verified the whole chain moments ago (`verify(_:)`), which this finds without verifying
     /// again. A resumed session carries only the certificate from its first handshake, perhaps under a bundle
-    /// that is gone now: that leaf is verified again against the current bundle, alone (a resumed session has no
-    /// intermediates to offer, so a client that needs one makes a full handshake next time).
+    /// that is gone now, or past its expiry: it is verified again against the current bundle, with the
+    /// intermediates its first handshake presented when they are still remembered.
     public func admitsEstablishedConnection(presenting leaf: NIOSSLCertificate) async -> Bool {
         guard let bytes = try? leaf.toDERBytes() else { return false }
         if verifiedUnderCurrentBundle(bytes) { return true }
-        return await verify([leaf]) == .certificateVerified
+        let intermediates = state.withLockedValue { $0.intermediates[bytes] ?? [] }
+        return await verify([leaf] + intermediates) == .certificateVerified
     }
 
     static func load(_ path: String) throws -> [Certificate] {

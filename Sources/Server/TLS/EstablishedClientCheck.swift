@@ -12,9 +12,11 @@ import NIOTLS
 /// already knows the certificate (one lock and a lookup); only a resumed one is verified again. Until the
 /// answer is in, the connection's first bytes and the handshake event are held, so nothing reaches the HTTP
 /// handlers on a connection that may be refused.
-final class EstablishedClientCheckHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class EstablishedClientCheckHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private enum State {
         case handshaking
@@ -32,6 +34,8 @@ final class EstablishedClientCheckHandler: ChannelInboundHandler, RemovableChann
     private let clientCA: ClientCAStore
     private let logger: Logger
     private var state = State.handshaking
+    /// A read asked for while a check was pending: held too, so a client cannot pile up data meanwhile.
+    private var readPending = false
 
     init(clientCA: ClientCAStore, logger: Logger) {
         self.clientCA = clientCA
@@ -71,6 +75,17 @@ final class EstablishedClientCheckHandler: ChannelInboundHandler, RemovableChann
         }
     }
 
+    func read(context: ChannelHandlerContext) {
+        guard case .checking = state else { return context.read() }
+        readPending = true
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // Gone while (or before) its certificate was looked at: nothing held is worth delivering.
+        if case .checking = state { state = .closing }
+        context.fireChannelInactive()
+    }
+
     private func check(context: ChannelHandlerContext, handshakeEvent: Any) {
         let leaf = (try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self))?.peerCertificate
         guard let leaf else {
@@ -88,6 +103,7 @@ final class EstablishedClientCheckHandler: ChannelInboundHandler, RemovableChann
         context.eventLoop.makeFutureWithTask { await clientCA.admitsEstablishedConnection(presenting: leaf) }
             .assumeIsolated()
             .whenComplete { result in
+                guard case .checking = self.state else { return }  // the connection went away meanwhile
                 if case .success(true) = result {
                     self.release(context: context)
                 } else {
@@ -107,6 +123,10 @@ final class EstablishedClientCheckHandler: ChannelInboundHandler, RemovableChann
             case .read(let data): context.fireChannelRead(data)
             case .readComplete: context.fireChannelReadComplete()
             }
+        }
+        if readPending {
+            readPending = false
+            context.read()
         }
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
