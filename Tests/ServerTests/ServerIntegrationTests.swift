@@ -350,10 +350,7 @@ import ReplacerRegistry
             }
             #expect(try await status(first) == 200)
             let bundle = server.directory.appendingPathComponent("client-ca.crt").path
-            let successes = #"k8s_image_replacer_reloads_total{file="client-ca",result="success"}"#
-            let loaded = metricValue(try await server.probe("/metrics").body, successes)
-            try second.caCertificatePEM.write(toFile: bundle, atomically: true, encoding: .utf8)
-            try await waitFor { metricValue(try await server.probe("/metrics").body, successes) > loaded }
+            try await server.installClientCA(second.caCertificatePEM)
             #expect(try await status(second) == 200)
             await #expect(throws: (any Error).self, "the old CA is no longer trusted") { _ = try await status(first) }
 
@@ -383,10 +380,7 @@ import ReplacerRegistry
                 .write(to: request, atomically: true, encoding: .utf8)
             let session = files.appendingPathComponent("session").path
             func sClient(_ extra: [String]) async throws -> String {
-                try await runOpenSSL(
-                    ["s_client", version, "-connect", "127.0.0.1:\(server.tlsPort)", "-servername", "localhost",
-                     "-CAfile", server.directory.appendingPathComponent("tls/ca.crt").path, "-ign_eof"] + extra,
-                    stdin: request)
+                try await server.sClient(version, request: request, extra)
             }
 
             let full = try await sClient(["-cert", files.appendingPathComponent("tls.crt").path, "-key",
@@ -396,21 +390,13 @@ import ReplacerRegistry
             #expect(resumed.contains("Reused,"), "the session must really resume: \(resumed.suffix(400))")
             #expect(resumed.contains("HTTP/1.1 200"), "a trusted resumed session is served: \(resumed.suffix(400))")
 
-            let successes = #"k8s_image_replacer_reloads_total{file="client-ca",result="success"}"#
-            func install(_ bundle: String) async throws {
-                let loaded = metricValue(try await server.probe("/metrics").body, successes)
-                try bundle.write(
-                    toFile: server.directory.appendingPathComponent("client-ca.crt").path, atomically: true,
-                    encoding: .utf8)
-                try await waitFor { metricValue(try await server.probe("/metrics").body, successes) > loaded }
-            }
             // A new bundle that still holds the first CA: the session's certificate is verified again (the store
             // forgets what it verified under the old bundle) and passes, so the held request is answered.
-            try await install(second.caCertificatePEM + first.caCertificatePEM)
+            try await server.installClientCA(second.caCertificatePEM + first.caCertificatePEM)
             let reverified = try await sClient(["-sess_in", session])
             #expect(reverified.contains("Reused,") && reverified.contains("HTTP/1.1 200"), "\(reverified.suffix(400))")
 
-            try await install(second.caCertificatePEM)
+            try await server.installClientCA(second.caCertificatePEM)
             let after = try await sClient(["-sess_in", session])
             #expect(after.contains("Reused,"), "the TLS layer still resumes: \(after.suffix(400))")
             #expect(!after.contains("HTTP/1.1"), "but no request is answered: \(after.suffix(400))")
@@ -446,26 +432,15 @@ import ReplacerRegistry
             let request = files.appendingPathComponent("request")
             try "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".write(to: request, atomically: true, encoding: .utf8)
             func sClient(_ extra: [String]) async throws -> String {
-                try await runOpenSSL(
-                    ["s_client", "-tls1_2", "-connect", "127.0.0.1:\(server.tlsPort)", "-servername", "localhost",
-                     "-CAfile", server.directory.appendingPathComponent("tls/ca.crt").path, "-ign_eof"] + extra,
-                    stdin: request)
-            }
-            let successes = #"k8s_image_replacer_reloads_total{file="client-ca",result="success"}"#
-            func install(_ bundle: String) async throws {
-                let loaded = metricValue(try await server.probe("/metrics").body, successes)
-                try bundle.write(
-                    toFile: server.directory.appendingPathComponent("client-ca.crt").path, atomically: true,
-                    encoding: .utf8)
-                try await waitFor { metricValue(try await server.probe("/metrics").body, successes) > loaded }
+                try await server.sClient("-tls1_2", request: request, extra)
             }
 
-            try await install(root)
+            try await server.installClientCA(root)
             let full = try await sClient([
                 "-cert", file("leaf.crt"), "-key", file("leaf.key"), "-cert_chain", file("int.crt"), "-sess_out", file("session"),
             ])
             #expect(full.contains("HTTP/1.1 200"), "the chain is trusted: \(full.suffix(400))")
-            try await install(root + unrelated.caCertificatePEM)
+            try await server.installClientCA(root + unrelated.caCertificatePEM)
             let resumed = try await sClient(["-sess_in", file("session")])
             #expect(resumed.contains("Reused,") && resumed.contains("HTTP/1.1 200"), "\(resumed.suffix(400))")
         }
@@ -481,6 +456,25 @@ import ReplacerRegistry
                 }
             }
         }
+    }
+}
+
+extension LiveServer {
+    /// Writes `bundle` as the client CA file and waits until the server reports it loaded.
+    func installClientCA(_ bundle: String) async throws {
+        let successes = #"k8s_image_replacer_reloads_total{file="client-ca",result="success"}"#
+        let loaded = metricValue(try await probe("/metrics").body, successes)
+        try bundle.write(toFile: directory.appendingPathComponent("client-ca.crt").path, atomically: true, encoding: .utf8)
+        try await waitFor { metricValue(try await probe("/metrics").body, successes) > loaded }
+    }
+
+    /// `openssl s_client` (TLS `version`, e.g. `-tls1_2`) to the TLS port, trusting the test CA, sending the bytes
+    /// of `request` and printing what comes back; `extra` adds a certificate, sessions and so on.
+    func sClient(_ version: String, request: URL, _ extra: [String]) async throws -> String {
+        try await runOpenSSL(
+            ["s_client", version, "-connect", "127.0.0.1:\(tlsPort)", "-servername", "localhost",
+             "-CAfile", directory.appendingPathComponent("tls/ca.crt").path, "-ign_eof"] + extra,
+            stdin: request)
     }
 }
 
