@@ -11,19 +11,6 @@ import ReplacerCore
 /// clients that stall, trickle, flood or vanish. Every test keeps ordinary traffic flowing through the fault and
 /// asserts that none of it failed.
 @Suite(.serialized) struct FaultInjectionTests {
-    func withServer(
-        configure: (inout WebhookServer.Configuration) -> Void = { _ in }, _ body: (LiveServer) async throws -> Void
-    ) async throws {
-        let server = try await LiveServer(configure: configure)
-        do {
-            try await body(server)
-        } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
-    }
-
     /// Sends admission reviews one after another until stopped; the result counts answers other than a 200
     /// carrying the expected patch prefix.
     final class SteadyLoad: Sendable {

@@ -185,3 +185,27 @@ struct RecordingLogHandler: LogHandler {
         record.append(.init(level: event.level, message: event.message.description, metadata: merged.mapValues(\.description)))
     }
 }
+
+/// Runs `body` against a fresh server (made with `rules`, `clientCA` and `configure`) and always stops it.
+func withServer(
+    rules: String = serverRules, clientCA: DevelopmentCertificates? = nil,
+    configure: (inout WebhookServer.Configuration) -> Void = { _ in }, _ body: (LiveServer) async throws -> Void
+) async throws {
+    let server = try await LiveServer(rules: rules, clientCA: clientCA, configure: configure)
+    do {
+        try await body(server)
+    } catch {
+        await server.stop()
+        throw error
+    }
+    await server.stop()
+}
+
+/// Runs `body` with `client` and always shuts the client down.
+func withClient(_ client: HTTPClient, _ body: (HTTPClient) async throws -> Void) async throws {
+    do { try await body(client) } catch {
+        try? await client.shutdown()
+        throw error
+    }
+    try await client.shutdown()
+}
