@@ -64,16 +64,15 @@ public final class ClientCAStore: Sendable {
 
     /// Whether `chain` (leaf first, as the client sent it) leads to a CA of the current bundle.
     public func verify(_ chain: [NIOSSLCertificate]) async -> NIOSSLVerificationResult {
+        let encoded: [[UInt8]]
         let certificates: [Certificate]
-        let leafBytes: [UInt8]
         do {
-            guard let first = chain.first else { return .failed }
-            leafBytes = try first.toDERBytes()
-            certificates = try chain.map { try Certificate(derEncoded: try $0.toDERBytes()) }
+            encoded = try chain.map { try $0.toDERBytes() }
+            certificates = try encoded.map { try Certificate(derEncoded: $0) }
         } catch {
             return .failed
         }
-        guard let leaf = certificates.first else { return .failed }
+        guard let leaf = certificates.first, let leafBytes = encoded.first else { return .failed }
         let (roots, generation) = state.withLockedValue { ($0.roots, $0.generation) }
         var verifier = Verifier(rootCertificates: roots) {
             RFC5280Policy()
