@@ -153,22 +153,3 @@ import Testing
         }
     }
 }
-
-extension LiveServer {
-    /// Writes `bundle` as the client CA file and waits until the server reports it loaded.
-    func installClientCA(_ bundle: String) async throws {
-        let successes = #"k8s_image_replacer_reloads_total{file="client-ca",result="success"}"#
-        let loaded = metricValue(try await probe("/metrics").body, successes)
-        try bundle.write(toFile: directory.appendingPathComponent("client-ca.crt").path, atomically: true, encoding: .utf8)
-        try await waitFor { metricValue(try await probe("/metrics").body, successes) > loaded }
-    }
-
-    /// `openssl s_client` (TLS `version`, e.g. `-tls1_2`) to the TLS port, trusting the test CA, sending the bytes
-    /// of `request` and printing what comes back; `extra` adds a certificate, sessions and so on.
-    func sClient(_ version: String, request: URL, _ extra: [String]) async throws -> String {
-        try await runOpenSSL(
-            ["s_client", version, "-connect", "127.0.0.1:\(tlsPort)", "-servername", "localhost",
-             "-CAfile", directory.appendingPathComponent("tls/ca.crt").path, "-ign_eof"] + extra,
-            stdin: request)
-    }
-}

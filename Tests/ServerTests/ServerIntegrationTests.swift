@@ -288,6 +288,26 @@ import ReplacerRegistry
             }
         }
     }
+
+    /// The API server reaches the webhook as `<service>.<namespace>.svc`, so that name must be in the serving
+    /// certificate. Checked with OpenSSL, which matches a host name strictly (NIOSSL also accepts the certificate's
+    /// 127.0.0.1 SAN for any name, so a test through it could not fail); a name the certificate lacks is refused.
+    @Test(.enabled(if: opensslPath != nil, "needs openssl"))
+    func theServiceNameIsInTheServingCertificate() async throws {
+        try await withServer { server in
+            let request = server.directory.appendingPathComponent("healthz-request")
+            try "GET /healthz HTTP/1.1\r\nHost: webhook.replacer.svc\r\nConnection: close\r\n\r\n"
+                .write(to: request, atomically: true, encoding: .utf8)
+            func connect(as name: String) async throws -> String {
+                try await server.sClient(
+                    "-tls1_3", serverName: name, request: request, ["-verify_hostname", name, "-verify_return_error"])
+            }
+            let service = try await connect(as: "webhook.replacer.svc")
+            #expect(service.contains("Verification: OK") && service.contains("HTTP/1.1 200"), "\(service.suffix(400))")
+            let other = try await connect(as: "other.replacer.svc")
+            #expect(!other.contains("HTTP/1.1 200") && other.contains("hostname mismatch"), "\(other.suffix(400))")
+        }
+    }
 }
 
 /// Polls `condition` until it holds, failing after `timeout`.
