@@ -8,9 +8,10 @@ import ReplacerCore
 /// Turns an AdmissionReview into its answer: the pipeline applied to every container image the request allows
 /// the webhook to change, as a JSON Patch.
 ///
-/// The reviewer never denies a pod. Anything it cannot or may not rewrite is admitted unchanged, with an admission
-/// warning when the user should know (a refused rewrite, a failing stage); only a body that is not an
-/// AdmissionReview at all is rejected, with HTTP 400, because there is no request to answer.
+/// The reviewer denies a pod only when a stage the user configured to deny says so (e.g. `onError: deny`).
+/// Anything else it cannot or may not rewrite is admitted unchanged, with an admission warning when the user should
+/// know (a refused rewrite, a failing stage); only a body that is not an AdmissionReview at all is rejected, with
+/// HTTP 400, because there is no request to answer.
 public struct AdmissionReviewer: Sendable {
     /// Records the images as they were before the first rewrite, as JSON keyed by `kind/name`.
     public static let originalImagesAnnotation = "k8s-image-replacer.dev/original-images"
@@ -121,11 +122,10 @@ public struct AdmissionReviewer: Sendable {
         var patch = JSONPatch()
         var originals: [String: String] = [:]
         for subject in found.subjects {
-            if !recorded.isEmpty, let original = recorded[subject.label], original != subject.image,
-                await isEarlierOutput(subject.image, of: original, context: subject.context, pipeline: pipeline)
+            // `isEmpty` first: most pods carry no annotation, and the lookup would hash the label for nothing.
+            if !recorded.isEmpty, let original = recorded[subject.label],
+                await ReviewSubjects.isEarlierAnswer(subject.image, of: original, context: subject.context, pipeline: pipeline)
             {
-                // Our own earlier answer (a reinvocation, or a pod re-applied with the annotation): rewriting it
-                // again could apply a rule that is not idempotent on its own output.
                 continue
             }
             let result = await pipeline.run(subject.image, context: subject.context, trace: false)
@@ -177,14 +177,6 @@ public struct AdmissionReviewer: Sendable {
         } else if found.location.onlyChanged, !recorded.isEmpty, originals.contains(where: { recorded[$0.key] != $0.value }) {
             patch.replace(pointer, with: Self.json(recorded.merging(originals) { _, new in new }))
         }
-    }
-
-    /// Whether `image` is what the rules make of `original` now, i.e. an image this webhook already wrote.
-    private func isEarlierOutput(
-        _ image: String, of original: String, context: EvaluationContext, pipeline: Pipeline
-    ) async -> Bool {
-        let earlier = await pipeline.run(original, context: context, trace: false)
-        return earlier.denial == nil && earlier.changed && earlier.image == image
     }
 
     /// A warning for the user, `kind/name: text`. The container label is shortened first when the whole would

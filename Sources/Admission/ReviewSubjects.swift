@@ -10,8 +10,8 @@ import ReplacerCore
 ///
 /// `/mutate` rewrites these subjects and `/explain` traces them, so the two agree about which containers are
 /// evaluated (kinds, only-changed on UPDATE), what a stage's `when` sees (namespace, labels, pull policy), and which
-/// pods are skipped (opt-out, mirror pods, kinds the rules do not rewrite). One difference stays: `/mutate` leaves
-/// alone a container whose image is its own earlier answer (see `recordedOriginals`); `/explain` traces it anyway.
+/// pods are skipped (opt-out, mirror pods, kinds the rules do not rewrite), and which containers hold the webhook's
+/// own earlier answer (`isEarlierAnswer`), which `/mutate` leaves alone and `/explain` reports as left alone.
 package struct ReviewSubjects: Sendable {
     /// One container image to evaluate.
     package struct Subject: Sendable {
@@ -102,5 +102,19 @@ package struct ReviewSubjects: Sendable {
             return map
         }
         return map ?? [:]
+    }
+
+    /// Whether `image` is this webhook's own earlier answer for a container whose recorded original is
+    /// `original`: the rules, as they are now, make exactly `image` of it.
+    ///
+    /// Such a container is left alone (a reinvocation, or a pod re-applied with the annotation): rewriting the
+    /// output again could apply a rule that is not idempotent on its own output. When the rules have changed
+    /// since, the image is no longer their answer and is evaluated like any other.
+    package static func isEarlierAnswer(
+        _ image: String, of original: String, context: EvaluationContext, pipeline: Pipeline
+    ) async -> Bool {
+        guard original != image else { return false }
+        let earlier = await pipeline.run(original, context: context, trace: false)
+        return earlier.denial == nil && earlier.changed && earlier.image == image
     }
 }

@@ -97,6 +97,30 @@ import ReplacerRegistry
                     #expect(document.results.map(\.container) == ["containers/local", "containers/app"])
                 }
 
+                // Admitted again (a reinvocation): /mutate leaves its own answer alone, and /explain says so.
+                let again = patched as! [String: Any]
+                #expect(try decodeAnswer(try await server.post(client, "/mutate", review(again)).body).patch == nil)
+                let reexplained = try JSONDecoder().decode(
+                    ExplainDocument.self, from: try await server.post(client, "/explain", review(again)).body)
+                let app = try #require(reexplained.results.last)
+                #expect(app.container == "containers/app" && app.image == "mirror.corp/hub/library/redis:7" && !app.changed)
+                #expect(!app.stages.isEmpty)
+                #expect(app.stages.allSatisfy { $0.outcome == .notReached && $0.detail?.contains("own rewrite of redis:7") == true })
+                // Changed against the annotation, the image is the user's again: both rewrite it.
+                let edited: [String: Any] = [
+                    "kind": "Pod",
+                    "metadata": [
+                        "name": "p", "namespace": "team-a",
+                        "annotations": [AdmissionReviewer.originalImagesAnnotation: #"{"containers/app":"redis:7"}"#],
+                    ],
+                    "spec": ["containers": [["name": "app", "image": "redis:8"]]],
+                ]
+                let editedPatch = try #require(try decodeAnswer(try await server.post(client, "/mutate", review(edited)).body).patch)
+                let editedExplained = try JSONDecoder().decode(
+                    ExplainDocument.self, from: try await server.post(client, "/explain", review(edited)).body)
+                #expect(editedExplained.results.map(\.image) == images(try apply(editedPatch, to: edited), ["spec"]))
+                #expect(editedExplained.results.first?.image == "mirror.corp/hub/library/redis:8")
+
                 let optedOut = pod(containers: ["nginx"], annotations: [AdmissionReviewer.skipAnnotation: "true"])
                 for body in [try JSONSerialization.data(withJSONObject: optedOut), review(optedOut)] {
                     let refused = try await server.post(client, "/explain", body)

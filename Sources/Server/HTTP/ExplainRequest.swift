@@ -19,12 +19,15 @@ struct ExplainRequest: Decodable, Sendable {
     /// Present when the body is an AdmissionReview.
     var request: AdmissionRequest?
 
-    /// What to evaluate: each image with its context and, for pods, the container it belongs to. A Pod or an
-    /// AdmissionReview gives the containers `/mutate` would evaluate, with the same contexts (`podTemplates` is the
-    /// running rules' switch); a request the webhook leaves alone is an error that says why.
-    func subjects(podTemplates: Bool) throws(ExplainRequestError)
-        -> [(image: String, context: EvaluationContext, container: String?)]
-    {
+    /// One image to trace, with its context and, for pods, the container it belongs to (`kind/name`).
+    typealias Subject = (image: String, context: EvaluationContext, container: String?)
+
+    /// What to evaluate: each image with its context and, for pods, the container it belongs to, plus the originals
+    /// an earlier pass recorded in the pod's annotation (by container), so the caller can tell which containers
+    /// hold the webhook's own earlier answer. A Pod or an AdmissionReview gives the containers `/mutate` would
+    /// evaluate, with the same contexts (`podTemplates` is the running rules' switch); a request the webhook leaves
+    /// alone is an error that says why.
+    func subjects(podTemplates: Bool) throws(ExplainRequestError) -> (subjects: [Subject], recorded: [String: String]) {
         if let request {
             guard request.object != nil else { throw ExplainRequestError("the AdmissionReview has no object") }
             return try Self.pod(ReviewSubjects.of(request, podTemplates: podTemplates))
@@ -44,14 +47,14 @@ struct ExplainRequest: Decodable, Sendable {
             kind = parsed
         }
         let context = EvaluationContext(namespace: namespace, labels: labels ?? [:], containerKind: kind)
-        return all.map { ($0, context, nil) }
+        return (all.map { ($0, context, nil) }, [:])
     }
 
     private static func pod(_ found: Result<ReviewSubjects, ReviewSubjects.Skip>) throws(ExplainRequestError)
-        -> [(image: String, context: EvaluationContext, container: String?)]
+        -> (subjects: [Subject], recorded: [String: String])
     {
         switch found {
-        case .success(let found): return found.subjects.map { ($0.image, $0.context, $0.label) }
+        case .success(let found): return (found.subjects.map { ($0.image, $0.context, $0.label) }, found.recordedOriginals)
         case .failure(let skip): throw ExplainRequestError("the webhook would not rewrite this request: \(skip)")
         }
     }

@@ -108,9 +108,10 @@ struct WebhookRoutes: Sendable {
             return Self.error(status: 400, "the body is not an explain request: \(AdmissionReviewer.describe(error))")
         }
         let ruleSet = rules.current.ruleSet
-        let subjects: [(image: String, context: EvaluationContext, container: String?)]
+        let subjects: [ExplainRequest.Subject]
+        let recorded: [String: String]
         do {
-            subjects = try parsed.subjects(podTemplates: ruleSet.admission.podTemplates)
+            (subjects, recorded) = try parsed.subjects(podTemplates: ruleSet.admission.podTemplates)
         } catch {
             return Self.error(status: 400, error.description)
         }
@@ -118,10 +119,27 @@ struct WebhookRoutes: Sendable {
         var results: [PipelineResult] = []
         for subject in subjects {
             var result = await pipeline.run(subject.image, context: subject.context)
+            if let container = subject.container, let original = recorded[container],
+                await ReviewSubjects.isEarlierAnswer(subject.image, of: original, context: subject.context, pipeline: pipeline)
+            {
+                result = Self.leftAlone(result, original: original, stages: ruleSet.stages)
+            }
             result.container = subject.container
             results.append(result)
         }
         return Self.json(Data(ExplainDocument(rules: ruleSet.source, results: results).json().utf8))
+    }
+
+    /// The trace of a container `/mutate` leaves alone because its image is the webhook's own earlier answer for
+    /// `original`: every stage not reached, saying why, as the pipeline reports other images it does not rewrite.
+    static func leftAlone(_ traced: PipelineResult, original: String, stages: [Stage]) -> PipelineResult {
+        let image = traced.original
+        let why = "the image is this webhook's own rewrite of \(original) (recorded in \(AdmissionReviewer.originalImagesAnnotation)), which /mutate leaves alone"
+        return PipelineResult(
+            original: image, image: image, normalized: traced.normalized,
+            stages: stages.map {
+                StageTrace(stage: $0.name, matcher: $0.matcherID, outcome: .notReached, input: image, output: image, detail: why)
+            })
     }
 
     /// Reads the whole body, refusing more than `maxBodyBytes` with 413 before reading it all.
