@@ -121,6 +121,26 @@ import ReplacerCore
         #expect(await pipeline.run("library/nothing").image == "zero.corp/x")
     }
 
+    /// Each group reference can fill a different part of the reference: a digest after a literal `@` must not make
+    /// the loader refuse the template because a path sample there does not parse.
+    @Test func templatesWhoseGroupsFillDifferentPartsLoad() async throws {
+        let hex = String(repeating: "4f", count: 32)
+        let body = """
+                rules:
+                  - match: '^gcr\\.io/([^@:]+)(?::[^@]+)?@(sha256:[0-9a-f]{64})$'
+                    replace: 'mirror.example.com/$1@$2'
+                  - match: '^quay\\.io/([^@:]+)(?::[^@]+)?@sha256:([0-9a-f]{64})$'
+                    replace: 'mirror.example.com/quay/$1@sha256:$2'
+                  - match: '^ghcr\\.io/([^@:]+):([^@]+)@(sha256:[0-9a-f]{64})$'
+                    replace: 'mirror.example.com/ghcr/$1:$2@$3'
+            """
+        let pipeline = try await loadStage("regex", body)
+        #expect(await pipeline.run("gcr.io/a/b:1@sha256:\(hex)").image == "mirror.example.com/a/b@sha256:\(hex)")
+        #expect(await pipeline.run("quay.io/c/d:2@sha256:\(hex)").image == "mirror.example.com/quay/c/d@sha256:\(hex)")
+        // No one sample for all three groups parses (a tag and a digest differ): only per-group samples load it.
+        #expect(await pipeline.run("ghcr.io/e:3@sha256:\(hex)").image == "mirror.example.com/ghcr/e:3@sha256:\(hex)")
+    }
+
     @Test func reasonsAreGivenWhenExplaining() async throws {
         let pipeline = try await loadStage("regex", Self.stage)
         #expect(await pipeline.run("nginx:1.27").stages.first?.detail == "no pattern matched docker.io/library/nginx:1.27")
@@ -134,6 +154,8 @@ import ReplacerCore
         ("    rules:\n      - match: '^(?<org>a)$'\n        replace: x.corp/${team}\n", "replacement does not parse", nil),
         ("    rules:\n      - match: '^(a)$'\n        replace: 'x.corp/UPPER/$1'\n", "can never be a valid image reference", nil),
         ("    rules:\n      - match: '^(a)$'\n        replace: 'not a reference'\n", "can never be a valid image reference", nil),
+        // However its two groups are filled, the literal upper-case component rules the result out.
+        ("    rules:\n      - match: '^(a)(b)$'\n        replace: 'x.corp/$1/UPPER@$2'\n", "can never be a valid image reference", nil),
         ("    rules:\n      - match: '^(a)$'\n", "needs \"replace\"", nil),
         ("    rules:\n      - match: '^(a)$'\n        replace: x.corp/a\n        flags: i\n", "unknown key \"flags\"", nil),
         ("    options: {matchOn: both}\n    rules: []\n", "matchOn must be", nil),

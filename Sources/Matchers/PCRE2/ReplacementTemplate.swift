@@ -40,14 +40,29 @@ public struct ReplacementTemplate: Sendable, Equatable {
         segments.allSatisfy { if case .literal = $0 { true } else { false } }
     }
 
+    /// How many group references (numbered, named, and `$0`) the template has; `${1}-$1` has two.
+    public var referenceCount: Int {
+        segments.count { if case .literal = $0 { false } else { true } }
+    }
+
     /// The template with every group reference (numbered, named, and `$0`) replaced by `sample`. For load-time
     /// plausibility checks of what the template can produce, without a subject; not for rewriting.
     public func expandingEveryGroup(as sample: String) -> String {
+        expanding { _ in sample }
+    }
+
+    /// The template with its group references replaced, in order, by `sample(i)` for the i-th reference (from 0,
+    /// counting every occurrence, up to ``referenceCount``). For load-time plausibility checks that give each
+    /// reference its own kind of text (a path, a tag, a digest); not for rewriting.
+    public func expanding(_ sample: (Int) -> String) -> String {
         var result = ""
+        var reference = 0
         for segment in segments {
             switch segment {
             case .literal(let text): result += text
-            case .group, .namedGroup: result += sample
+            case .group, .namedGroup:
+                result += sample(reference)
+                reference += 1
             }
         }
         return result

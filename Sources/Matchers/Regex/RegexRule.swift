@@ -63,18 +63,45 @@ struct RegexRule: Sendable {
         }
     }
 
-    /// A load-time sanity check: expand the template with a few plausible capture values and see whether any
-    /// of the results parses. It cannot prove an output valid (captures come from the image at run time, where
-    /// every output is checked again); it catches templates whose literal text alone rules out a reference.
+    /// A load-time sanity check: expand the template with plausible capture values and see whether any of the
+    /// results parses. It cannot prove an output valid (captures come from the image at run time, where every
+    /// output is checked again); it catches templates whose literal text alone rules out a reference, and must
+    /// never refuse one that some image could turn into a reference.
+    ///
+    /// Each reference gets its own sample, because references usually fill different parts: a path, a tag after a
+    /// literal `:`, a digest after a literal `@` (`mirror/$1@$2`). Every combination is tried for up to
+    /// `exhaustiveReferences` references; a template with more references that no uniform sample satisfies is
+    /// given the benefit of the doubt (the run-time check still refuses what does not parse).
     static func canProduceReference(_ template: ReplacementTemplate, pattern: PCRE2Pattern) -> Bool {
-        if template.isLiteral {
-            return (try? ImageReference.normalized(template.expandingEveryGroup(as: ""))) != nil
+        func parses(_ text: String) -> Bool { (try? ImageReference.normalized(text)) != nil }
+        let count = template.referenceCount
+        if count == 0 { return parses(template.expandingEveryGroup(as: "")) }
+        // Uniform samples first: they settle the common templates (`mirror/$1`) in a try or two.
+        if captureSamples.contains(where: { parses(template.expandingEveryGroup(as: $0)) }) { return true }
+        guard count > 1 else { return false }
+        guard count <= exhaustiveReferences else { return true }
+        var choice = [Int](repeating: 0, count: count)
+        while true {
+            if parses(template.expanding { captureSamples[choice[$0]] }) { return true }
+            // Next combination, counting in base `captureSamples.count`.
+            var position = 0
+            while position < count, choice[position] == captureSamples.count - 1 {
+                choice[position] = 0
+                position += 1
+            }
+            guard position < count else { return false }
+            choice[position] += 1
         }
-        for sample in ["a", "1", "a/a", "a:1"] {
-            if (try? ImageReference.normalized(template.expandingEveryGroup(as: sample))) != nil { return true }
-        }
-        return false
     }
+
+    /// What a capture might hold in an image reference: a name component, a tag, a path, name and tag, nothing
+    /// (an optional group), a digest and a digest's hex.
+    static let captureSamples = [
+        "a", "1", "a/a", "a:1", "", "sha256:" + String(repeating: "a", count: 64), String(repeating: "a", count: 64),
+    ]
+    /// Up to this many references, every combination of samples is tried (7⁴ = 2,401 parses at most, once per
+    /// rule at load time).
+    static let exhaustiveReferences = 4
 
     /// PCRE2 reports byte offsets into the pattern; point the error at that column when the pattern sits on one
     /// line of the rule file (a quoted scalar's column is that of its opening quote).
