@@ -42,6 +42,11 @@ import ReplacerRegistry
                 let before = metricValue(try await server.probe("/metrics").body, rejected)
                 let huge = try await server.post(client, "/mutate", Data(repeating: UInt8(ascii: " "), count: 2 << 20))
                 #expect(huge.status == 413)
+                // Both refusals in the one shape a client parses: {"error": "message"}.
+                for refused in [malformed, huge] {
+                    let error = (try JSONSerialization.jsonObject(with: refused.body) as? [String: Any])?["error"] as? String
+                    #expect(error?.isEmpty == false, "\(String(decoding: refused.body, as: UTF8.self))")
+                }
                 #expect(String(decoding: huge.body, as: UTF8.self).contains("larger than 1048576 bytes"))
                 // Counted like the 400s; other suites run in parallel in this process and share the counter, so
                 // at least one more there; the warning logged beside the count is this server's alone.

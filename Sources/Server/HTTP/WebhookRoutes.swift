@@ -42,11 +42,11 @@ struct WebhookRoutes: Sendable {
         router.get("/healthz") { _, _ in "ok\n" }
         if benchmarkEndpoints {
             router.post("/noop") { request, _ in
-                _ = try await collect(request)
+                guard try await collect(request) != nil else { return tooLarge }
                 return Self.json(Self.noopAnswer)
             }
             router.post("/noop-review") { request, _ in
-                let body = try await collect(request)
+                guard let body = try await collect(request) else { return tooLarge }
                 guard let answer = Self.admitUnchanged(body) else {
                     return Self.error(status: 400, "the body is not an AdmissionReview with a request")
                 }
@@ -70,14 +70,11 @@ struct WebhookRoutes: Sendable {
 
     func mutate(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let started = ContinuousClock.now
-        let body: Data
-        do {
-            body = try await collect(request)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        guard let body = try await collect(request) else {
             // Counted and logged like any other request we refuse: an oversized review is worth seeing.
             metrics.admission(outcome: "rejected", duration: ContinuousClock.now - started)
-            logger.warning("admission request rejected", metadata: ["status": "413", "reason": "\(error.body ?? "")"])
-            throw error
+            logger.warning("admission request rejected", metadata: ["status": "413", "reason": "\(tooLargeMessage)"])
+            return tooLarge
         }
         let snapshot = rules.current
         let outcome = await reviewer.review(body, ruleSet: snapshot.ruleSet)
@@ -100,7 +97,7 @@ struct WebhookRoutes: Sendable {
     }
 
     func explain(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let body = try await collect(request)
+        guard let body = try await collect(request) else { return tooLarge }
         let parsed: ExplainRequest
         do {
             parsed = try JSONDecoder().decode(ExplainRequest.self, from: body)
@@ -142,16 +139,22 @@ struct WebhookRoutes: Sendable {
             })
     }
 
-    /// Reads the whole body, refusing more than `maxBodyBytes` with 413 before reading it all.
-    private func collect(_ request: Request) async throws -> Data {
+    /// Reads the whole body; nil when it is larger than `maxBodyBytes`, found before reading it all (answer
+    /// `tooLarge`; Hummingbird discards the rest of the body before the connection's next request).
+    private func collect(_ request: Request) async throws -> Data? {
         do {
             let buffer = try await request.body.collect(upTo: maxBodyBytes)
             return Data(buffer.readableBytesView)
         } catch is NIOTooManyBytesError {
-            // What `collect(upTo:)` throws; Hummingbird would answer a bare 413 without saying what the limit is.
-            throw HTTPError(.contentTooLarge, message: "the body is larger than \(maxBodyBytes) bytes")
+            return nil
         }
     }
+
+    private var tooLargeMessage: String { "the body is larger than \(maxBodyBytes) bytes" }
+
+    /// The 413 answer, in the same `{"error": "..."}` form as every other refusal (an `HTTPError` would be
+    /// rendered by Hummingbird as `{"error": {"message": ...}}`).
+    private var tooLarge: Response { Self.error(status: 413, tooLargeMessage) }
 
     func log(_ summary: AdmissionSummary, outcome: String, generation: Int, duration: Duration) {
         // One line per admission is the contract; build it only when it will be written. With this package's
