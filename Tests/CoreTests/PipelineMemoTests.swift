@@ -118,11 +118,14 @@ import Testing
             EvaluationContext(labels: ["app": "web", "tier": "x"]),
             EvaluationContext(namespace: "prod", labels: ["app": "web", "tier": "x"], containerKind: .ephemeralContainers),
             EvaluationContext(namespace: "prod", labels: ["app": "web", "tier": "x"], containerKind: .initContainers),
+            EvaluationContext(namespace: "prod", labels: ["app": "web", "tier": "x", "mirror": "on"]),
+            EvaluationContext(namespace: "prod", labels: ["app": "web", "tier": "x", "mirror": "off-for-now"]),
         ]
         for context in contexts {
             #expect(condition.admits(context) == (condition.rejection(for: context) == nil), "\(context)")
         }
-        #expect(contexts.filter(condition.admits).count == 2)
+        #expect(contexts.filter(condition.admits).count == 3)
+        #expect(condition.rejection(for: contexts[9]) == #"label mirror="off-for-now" is excluded by "off*""#)
     }
 }
 

@@ -56,6 +56,7 @@ import Testing
               namespaces: ["team-*", prod]
               excludeNamespaces: [team-legacy]
               labels: {app: "web*", tier: "*"}
+              excludeLabels: {mirror: "off*", legacy: "*"}
               containerKinds: [containers, initContainers]
         """
 
@@ -68,6 +69,9 @@ import Testing
         (EvaluationContext(namespace: nil, labels: ["app": "web", "tier": "x"]), false),
         (EvaluationContext(namespace: "team-a", labels: ["app": "api", "tier": "x"]), false),
         (EvaluationContext(namespace: "team-a", labels: ["app": "web"]), false),
+        (EvaluationContext(namespace: "team-a", labels: ["app": "web", "tier": "x", "mirror": "on"]), true),
+        (EvaluationContext(namespace: "team-a", labels: ["app": "web", "tier": "x", "mirror": "off"]), false),
+        (EvaluationContext(namespace: "team-a", labels: ["app": "web", "tier": "x", "legacy": ""]), false),
     ]
 
     @Test(arguments: scopeCases)

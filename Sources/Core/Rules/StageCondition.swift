@@ -6,6 +6,10 @@ public struct StageCondition: Sendable {
     public var excludeNamespaces: [Glob] = []
     /// Pod labels that must be present, with value globs (`"*"` only asks that the label exists).
     public var labels: [(key: String, value: Glob)] = []
+    /// Pod labels that keep the stage away when present with a matching value (`"*"`: with any value), checked
+    /// after `labels`. How a team opts its workloads out of one stage by label, where the pod-level skip
+    /// annotation would opt them out of every stage.
+    public var excludeLabels: [(key: String, value: Glob)] = []
     /// Container lists the stage applies to; empty means all three.
     public var containerKinds: Set<ContainerKind> = []
 
@@ -13,7 +17,7 @@ public struct StageCondition: Sendable {
 
     /// Whether the stage applies everywhere, so the pipeline can skip the check.
     public var isUnconditional: Bool {
-        namespaces.isEmpty && excludeNamespaces.isEmpty && labels.isEmpty && containerKinds.isEmpty
+        namespaces.isEmpty && excludeNamespaces.isEmpty && labels.isEmpty && excludeLabels.isEmpty && containerKinds.isEmpty
     }
 
     /// Whether `context` satisfies the condition; the same verdict as `rejection(for:) == nil` without building
@@ -28,6 +32,9 @@ public struct StageCondition: Sendable {
         if let namespace = context.namespace, excludeNamespaces.contains(where: { $0.matches(namespace) }) { return false }
         for (key, value) in labels {
             guard let actual = context.labels[key], value.matches(actual) else { return false }
+        }
+        for (key, value) in excludeLabels {
+            if let actual = context.labels[key], value.matches(actual) { return false }
         }
         return true
     }
@@ -55,12 +62,17 @@ public struct StageCondition: Sendable {
             guard let actual = context.labels[key] else { return "the pod has no label \"\(key)\"" }
             if !value.matches(actual) { return "label \(key)=\"\(actual)\" does not match \"\(value.pattern)\"" }
         }
+        for (key, value) in excludeLabels {
+            if let actual = context.labels[key], value.matches(actual) {
+                return "label \(key)=\"\(actual)\" is excluded by \"\(value.pattern)\""
+            }
+        }
         return nil
     }
 }
 
 extension StageCondition {
-    static let keys = ["namespaces", "excludeNamespaces", "labels", "containerKinds"]
+    static let keys = ["namespaces", "excludeNamespaces", "labels", "excludeLabels", "containerKinds"]
 
     /// Decodes a `when:` mapping.
     init(decoding node: ConfigNode) throws(RuleFileError) {
@@ -73,6 +85,11 @@ extension StageCondition {
         if let map = object["labels"] {
             for entry in try map.entries("when.labels") {
                 labels.append((entry.key, Glob(try entry.value.string("label value"))))
+            }
+        }
+        if let map = object["excludeLabels"] {
+            for entry in try map.entries("when.excludeLabels") {
+                excludeLabels.append((entry.key, Glob(try entry.value.string("label value"))))
             }
         }
         if let list = object["containerKinds"] {
