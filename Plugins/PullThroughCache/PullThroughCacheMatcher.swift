@@ -78,6 +78,8 @@ public struct PullThroughCacheMatcher: Matcher {
 
     public func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
         let reference = image.reference
+        // `foo_bar.com/x` normalizes with no domain (its first component is no valid host): no registry to cache.
+        guard !reference.domain.isEmpty else { return .noMatch("\(reference.name) names no registry host") }
         let host = Self.canonicalHost(reference.domain)
         let name = host + "/" + reference.path
         if let target = targets.first(where: { host == $0.host && (name + "/").hasPrefix($0.namePrefix) }) {

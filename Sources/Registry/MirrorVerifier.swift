@@ -48,6 +48,10 @@ public final class MirrorVerifier: ImageVerifier {
         -> VerificationVerdict
     {
         let host = candidate.domain
+        guard !host.isEmpty || policy == .none else {
+            // `foo_bar.com/x` normalizes with no domain (its first component is no valid host): nothing to ask.
+            return VerificationVerdict(passed: false, source: .live, detail: "\(candidate.name) names no registry host")
+        }
         let client = self.client
         health.register(host) { deadline in (try? await client.ping(host: host, deadline: deadline)) != nil }
         switch policy {

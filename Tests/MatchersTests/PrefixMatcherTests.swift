@@ -36,6 +36,10 @@ import ReplacerCore
         ("nginx:1.25@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097",
             "mirror.corp/hub/library/nginx:1.25@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097"),
         ("mirror.corp/hub/library/nginx", nil),
+        // No valid host before the first "/" (an "_"), so upstream reads the whole name as a path with no domain.
+        ("foo_bar.com/x", nil),
+        ("foo_bar.com/x:1", nil),
+        ("a_b.c/d/e@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097", nil),
     ]
 
     @Test(arguments: cases)

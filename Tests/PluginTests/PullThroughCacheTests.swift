@@ -89,6 +89,10 @@ import Testing
         let other = await run(ruleSet, "quay.io/a/b:1")
         #expect(!other.changed)
         #expect(other.stages.first?.detail == "no cache for quay.io")
+        // No valid host before the first "/": upstream reads it all as a path, so there is no registry to cache.
+        let hostless = await run(ruleSet, "foo_bar.com/x:1")
+        #expect(!hostless.changed)
+        #expect(hostless.stages.first?.detail == "foo_bar.com/x names no registry host")
         await ruleSet.shutdown()
     }
 

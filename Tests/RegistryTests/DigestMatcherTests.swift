@@ -39,6 +39,20 @@ func rules(_ stages: String) async throws -> RuleSet {
         await ruleSet.shutdown()
     }
 
+    /// `foo_bar.com/x` has no valid host before its first "/", so upstream reads it all as a path: there is no
+    /// registry to ask, and the stage says so instead of asking one called "".
+    @Test func aNameWithNoRegistryHostIsLeftAlone() async throws {
+        let ruleSet = try await rules("""
+              - name: pin
+                matcher: digest
+            """)
+        let result = await Pipeline(ruleSet).run("foo_bar.com/x:1")
+        #expect(!result.changed && result.warnings.isEmpty)
+        #expect(result.stages.first?.outcome == .noMatch)
+        #expect(result.stages.first?.detail == "foo_bar.com/x names no registry host, so there is no registry to resolve its tag")
+        await ruleSet.shutdown()
+    }
+
     @Test func digestOnlyOutputDropsTheTag() async throws {
         let registry = try await LocalRegistry()
         defer { registry.stop() }

@@ -57,8 +57,13 @@ public struct DigestMatcher: Matcher {
         {
             source = parsed
         }
+        guard !source.domain.isEmpty else {
+            // `foo_bar.com/x`: its first component is no valid host, so upstream reads it all as a path and there is
+            // no registry to ask.
+            return .noMatch("\(source.name) names no registry host, so there is no registry to resolve its tag")
+        }
         if !options.repositories.isEmpty {
-            let name = source.domain + "/" + source.path
+            let name = source.name
             if !options.repositories.contains(where: { $0.matches(name) }) {
                 return .noMatch("\(name) is not in options.repositories")
             }

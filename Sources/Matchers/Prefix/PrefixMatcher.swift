@@ -74,7 +74,9 @@ public struct PrefixMatcher: Matcher {
 
     public func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
         let reference = image.reference
-        let nameLength = reference.domain.utf8.count + 1 + reference.path.utf8.count
+        // A normalized name can lack a domain: in `foo_bar.com/x` the first component is no valid host, so upstream
+        // (and so the kubelet) reads the whole of it as a path. Then the name is the path alone.
+        let nameLength = (reference.domain.isEmpty ? 0 : reference.domain.utf8.count + 1) + reference.path.utf8.count
         let normalized = image.normalized
         let nameEnd = normalized.utf8.index(normalized.startIndex, offsetBy: nameLength)
         let name = normalized[..<nameEnd]
