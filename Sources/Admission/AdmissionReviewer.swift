@@ -118,7 +118,8 @@ public struct AdmissionReviewer: Sendable {
             return JSONPatch()
         }
         let pipeline = Pipeline(ruleSet)
-        let recorded = found.recordedOriginals
+        let readable = found.recordedOriginals
+        let recorded = readable ?? [:]
         var patch = JSONPatch()
         var originals: [String: String] = [:]
         for subject in found.subjects {
@@ -146,37 +147,49 @@ public struct AdmissionReviewer: Sendable {
             summary.rewrites.append(.init(container: label, from: subject.image, to: result.image))
         }
         if !originals.isEmpty, let metadataPointer = found.location.metadataPointer {
-            recordOriginals(originals, recorded: recorded, found: found, at: metadataPointer, in: &patch)
+            if recordOriginals(originals, recorded: readable, found: found, at: metadataPointer, in: &patch) {
+                summary.warnings.append(
+                    "k8s-image-replacer: \(Self.originalImagesAnnotation) was not a JSON object of strings; replaced")
+            }
         }
         return patch
     }
 
-    /// Adds the images this pass rewrote to the original-images annotation at `metadataPointer`.
+    /// Adds the images this pass rewrote to the original-images annotation at `metadataPointer`; true when an
+    /// unreadable annotation (`recorded` nil) was replaced.
     ///
-    /// A first pass creates the annotation. After that it keeps its entries: a reinvocation or a pod created from
-    /// an annotated template must not record already-rewritten images as originals. On UPDATE, though, every
-    /// subject is a container the user changed against the stored object, so its image is a new original, and
-    /// recording it lets the reinvocation check recognise our answer to this update too. An annotation that is not
-    /// ours to read (`recorded` empty) is left alone.
+    /// Every image this pass rewrote is the original of its container from now on: it was not this webhook's
+    /// earlier answer (those are left alone before they get here), so it is what a user, a template or an
+    /// injector wrote. Recording it, also for a container added since the annotation was written (a sidecar) and
+    /// over a stale entry, is what lets the reinvocation check recognise this pass's answer; without it, a rule
+    /// that rewrites its own output would rewrite that container again on every pass. Entries of containers left
+    /// alone are kept.
     private func recordOriginals(
-        _ originals: [String: String], recorded: [String: String], found: ReviewSubjects, at metadataPointer: String,
+        _ originals: [String: String], recorded: [String: String]?, found: ReviewSubjects, at metadataPointer: String,
         in patch: inout JSONPatch
-    ) {
+    ) -> Bool {
         guard let metadata = found.metadata else {
             // JSON Patch `add` needs the parent to exist: a template may have no metadata, a pod no annotations.
             patch.add(metadataPointer, .object(["annotations": .object([Self.originalImagesAnnotation: .string(Self.json(originals))])]))
-            return
+            return false
         }
         guard let annotations = metadata.annotations else {
             patch.add("\(metadataPointer)/annotations", .object([Self.originalImagesAnnotation: .string(Self.json(originals))]))
-            return
+            return false
         }
         let pointer = "\(metadataPointer)/annotations/\(Self.escapedAnnotationToken)"
-        if annotations[Self.originalImagesAnnotation] == nil {
+        guard annotations[Self.originalImagesAnnotation] != nil else {
             patch.add(pointer, .string(Self.json(originals)))
-        } else if found.location.onlyChanged, !recorded.isEmpty, originals.contains(where: { recorded[$0.key] != $0.value }) {
+            return false
+        }
+        guard let recorded else {
+            patch.replace(pointer, with: Self.json(originals))
+            return true
+        }
+        if originals.contains(where: { recorded[$0.key] != $0.value }) {
             patch.replace(pointer, with: Self.json(recorded.merging(originals) { _, new in new }))
         }
+        return false
     }
 
     /// A warning for the user, `kind/name: text`. The container label is shortened first when the whole would

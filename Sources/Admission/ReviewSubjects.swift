@@ -92,16 +92,16 @@ package struct ReviewSubjects: Sendable {
         return of(request, podTemplates: false)
     }
 
-    /// The images an earlier pass recorded in the original-images annotation, by `kind/name`; empty when there is
-    /// no such annotation or it is not a JSON object of strings (someone else's edit: then nothing is trusted).
-    package var recordedOriginals: [String: String] {
+    /// The images earlier passes recorded in the original-images annotation, by `kind/name`: empty when there is
+    /// no such annotation, nil when there is one but it is not a JSON object of strings (someone else's edit: then
+    /// nothing in it is trusted, and `/mutate` replaces it).
+    package var recordedOriginals: [String: String]? {
         guard var text = metadata?.annotations?[AdmissionReviewer.originalImagesAnnotation] else { return [:] }
-        let map: [String: String]? = text.withUTF8 { bytes in
+        return text.withUTF8 { bytes in
             var cursor = JSONCursor(bytes)
             guard let map = try? cursor.readOptionalStringMap(), (try? cursor.finish()) != nil else { return nil }
             return map
         }
-        return map ?? [:]
     }
 
     /// Whether `image` is this webhook's own earlier answer for a container whose recorded original is

@@ -51,14 +51,16 @@ import ReplacerServer
         #expect(summary.rewrites.isEmpty)
     }
 
-    /// On CREATE (a pod from an annotated template, a re-applied manifest) the recorded originals are kept even
-    /// when an image is rewritten: it may be an older answer of ours under other rules, not an original.
-    @Test func keepsAnEarlierPassesAnnotation() async throws {
+    /// An image the webhook rewrites is not its own earlier answer (those are left alone), so it becomes the
+    /// container's recorded original, also over a stale entry: the next pass must recognise this pass's answer.
+    @Test func aRewrittenImageBecomesItsContainersRecordedOriginal() async throws {
+        let rules = try await ruleSet()
         let object = pod(containers: ["nginx"], annotations: [AdmissionReviewer.originalImagesAnnotation: "{\"containers/c0\":\"x\"}"])
-        let (response, _) = try await answer(review(object), rules: try await ruleSet())
-        let patch = try #require(response.patch)
-        #expect(patch.count == 1)
-        #expect(patch[safe: 0]?["path"] as? String == "/spec/containers/0/image")
+        let (response, _) = try await answer(review(object), rules: rules)
+        let patched = try apply(try #require(response.patch), to: object) as! [String: Any]
+        #expect(images(patched, ["spec"]) == ["mirror.corp/hub/library/nginx"])
+        #expect(annotations(patched)[AdmissionReviewer.originalImagesAnnotation] == #"{"containers/c0":"nginx"}"#)
+        #expect(try await answer(review(patched), rules: rules).0.patch == nil)
     }
 
     @Test func refusedRewriteAdmitsTheOriginalWithAShortWarning() async throws {
@@ -116,16 +118,7 @@ import ReplacerServer
     /// A rule that is not idempotent on its own output (it prefixes every image) must not be applied again when
     /// the webhook is reinvoked on the pod it already patched, nor when that pod is admitted a second time.
     @Test func reinvocationDoesNotReapplyARuleToItsOwnOutput() async throws {
-        let rules = try await ruleSet("""
-            apiVersion: k8s-image-replacer/v1
-            kind: RuleSet
-            stages:
-              - name: cache
-                matcher: regex
-                rules:
-                  - match: '^(.+)$'
-                    replace: 'cache.corp/$1'
-            """)
+        let rules = try await ruleSet(Self.prefixEverything)
         let object = pod(containers: ["nginx:1.25", "quay.io/app:1"])
         let (first, _) = try await answer(review(object), rules: rules)
         let patched = try apply(try #require(first.patch), to: object) as! [String: Any]
@@ -151,13 +144,47 @@ import ReplacerServer
         #expect(reinvoked.patch == nil, "a reinvocation for the update must not prefix the new image again")
     }
 
-    @Test func anAnnotationThatIsNotOursToReadIsNotTrusted() async throws {
-        let rules = try await ruleSet()
-        let object = pod(containers: ["nginx"], annotations: [AdmissionReviewer.originalImagesAnnotation: "not json"])
+    /// A container the annotation does not know yet (a sidecar injected after an annotated template was written)
+    /// is recorded when it is rewritten, so a reinvocation does not prefix it again.
+    @Test func aContainerAddedSinceTheAnnotationIsRecordedToo() async throws {
+        let rules = try await ruleSet(Self.prefixEverything)
+        let object = pod(
+            containers: ["cache.corp/docker.io/library/nginx", "busybox"],
+            annotations: [AdmissionReviewer.originalImagesAnnotation: #"{"containers/c0":"nginx"}"#])
+        let (first, _) = try await answer(review(object), rules: rules)
+        let patched = try apply(try #require(first.patch), to: object) as! [String: Any]
+        #expect(images(patched, ["spec"]) == ["cache.corp/docker.io/library/nginx", "cache.corp/docker.io/library/busybox"])
+        #expect(
+            annotations(patched)[AdmissionReviewer.originalImagesAnnotation]
+                == #"{"containers/c0":"nginx","containers/c1":"busybox"}"#)
+        #expect(try await answer(review(patched), rules: rules).0.patch == nil, "the sidecar must not be prefixed again")
+    }
+
+    static let prefixEverything = """
+        apiVersion: k8s-image-replacer/v1
+        kind: RuleSet
+        stages:
+          - name: cache
+            matcher: regex
+            rules:
+              - match: '^(.+)$'
+                replace: 'cache.corp/$1'
+        """
+
+    static let unreadableAnnotations = ["not json", "", "[]", #"{"containers/c0": 1}"#, #"{"containers/c0": "a""#]
+
+    /// Our annotation, edited into something that is not a JSON object of strings, is not trusted: it is replaced
+    /// by this pass's record, with a warning, so reinvocations are recognised again.
+    @Test(arguments: unreadableAnnotations)
+    func anUnreadableAnnotationIsReplacedWithAWarning(_ text: String) async throws {
+        let rules = try await ruleSet(Self.prefixEverything)
+        let object = pod(containers: ["nginx"], annotations: [AdmissionReviewer.originalImagesAnnotation: text])
         let (response, _) = try await answer(review(object), rules: rules)
-        let patched = try apply(try #require(response.patch), to: object)
-        #expect(images(patched, ["spec"]) == ["mirror.corp/hub/library/nginx"])
-        #expect(annotations(patched)[AdmissionReviewer.originalImagesAnnotation] == "not json")
+        let patched = try apply(try #require(response.patch), to: object) as! [String: Any]
+        #expect(images(patched, ["spec"]) == ["cache.corp/docker.io/library/nginx"])
+        #expect(annotations(patched)[AdmissionReviewer.originalImagesAnnotation] == #"{"containers/c0":"nginx"}"#)
+        #expect(response.warnings.contains { $0.contains("was not a JSON object of strings; replaced") })
+        #expect(try await answer(review(patched), rules: rules).0.patch == nil)
     }
 
     @Test func aLongContainerNameDoesNotCutTheStageOutOfAWarning() async throws {

@@ -7,10 +7,11 @@
 // - the reviewer never traps; it rejects only with status 400 and a message, and otherwise answers with an
 //   AdmissionReview for the request's uid that allows the pod (these rules never deny);
 // - a patch is a JSON Patch that applies to `request.object`, replaces only container images (each with a valid
-//   reference) and adds only the originals annotation, all within one pod spec;
+//   reference) and adds or replaces only the originals annotation, all within one pod spec;
 // - on the body as `JSONSerialization` re-writes it (no duplicate keys, so both readers see one document), the
 //   patched object's images are exactly the pipeline's outputs for the containers the request lets the webhook
-//   rewrite, and the annotation records exactly the images that changed.
+//   rewrite, and the annotation records exactly the images that changed (when there was none before; an existing
+//   one records them besides its other entries).
 import Foundation
 import FuzzSupport
 import ReplacerAdmission
@@ -142,6 +143,10 @@ private func checkPatch(_ answer: Data, input: Any, exactRequest: Bool) -> Patch
         let value = operation["value"] as Any
         let tokens = JSONPointerDocument.tokens(path) ?? []
         switch op {
+        case "replace" where specPrefixes.contains(where: { annotationPaths(for: $0).last == tokens }):
+            // An originals annotation already there, extended or (when unreadable) replaced.
+            specs.insert(specPrefixes.first(where: { annotationPaths(for: $0).last == tokens })!.joined(separator: "/"))
+            require(value is String, "the originals annotation replaced by a non-string: \(value)")
         case "replace":
             guard tokens.count >= 4, tokens.last == "image", Int(tokens[tokens.count - 2]) != nil,
                 ContainerKind(rawValue: tokens[tokens.count - 3]) != nil,
@@ -227,14 +232,20 @@ private func checkImages(request: [String: Any], patched result: PatchedObject) 
     }
     let key = AdmissionReviewer.originalImagesAnnotation
     let recorded = member(patched.root, scope.metadata + ["annotations"])?[key]
-    if !scope.annotates || annotations[key] != nil || originals.isEmpty {
+    if !scope.annotates || originals.isEmpty {
         require(
             recorded as? String == annotations[key] as? String,
             "the originals annotation changed: \(String(describing: recorded))")
         return
     }
-    let parsed = (recorded as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
-    require(
-        (parsed as? [String: String]) == originals,
-        "the originals annotation is \(String(describing: recorded)), expected \(originals)")
+    let parsed = (recorded as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: String]
+    if annotations[key] == nil {
+        require(parsed == originals, "the originals annotation is \(String(describing: recorded)), expected \(originals)")
+    } else {
+        // One that was there keeps its other entries (when readable) or is replaced (when not): either way it now
+        // records every image this pass changed.
+        require(
+            parsed.map { recorded in originals.allSatisfy { recorded[$0.key] == $0.value } } == true,
+            "the originals annotation \(String(describing: recorded)) does not record \(originals)")
+    }
 }

@@ -54,7 +54,7 @@ struct ExplainRequest: Decodable, Sendable {
         -> (subjects: [Subject], recorded: [String: String])
     {
         switch found {
-        case .success(let found): return (found.subjects.map { ($0.image, $0.context, $0.label) }, found.recordedOriginals)
+        case .success(let found): return (found.subjects.map { ($0.image, $0.context, $0.label) }, found.recordedOriginals ?? [:])
         case .failure(let skip): throw ExplainRequestError("the webhook would not rewrite this request: \(skip)")
         }
     }
