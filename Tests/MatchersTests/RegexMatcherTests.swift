@@ -159,6 +159,10 @@ import ReplacerCore
         ("    rules:\n      - match: '^(a)$'\n", "needs \"replace\"", nil),
         ("    rules:\n      - match: '^(a)$'\n        replace: x.corp/a\n        flags: i\n", "unknown key \"flags\"", nil),
         ("    options: {matchOn: both}\n    rules: []\n", "matchOn must be", nil),
+        // A limit high enough to let one runaway pattern hold an event loop for seconds is refused.
+        ("    options: {matchLimit: 4294967295}\n    rules: []\n", "matchLimit must be between 1000 and 10000000", nil),
+        ("    options: {matchLimit: 0}\n    rules: []\n", "matchLimit must be between", nil),
+        ("    options: {depthLimit: 5}\n    rules: []\n", "depthLimit must be between 10 and 1000000", nil),
         ("    rules: {a: b}\n", "expected rules to be a list", nil),
     ]
 

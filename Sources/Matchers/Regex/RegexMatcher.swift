@@ -45,8 +45,8 @@ public struct RegexMatcher: Matcher {
         }
         let caseInsensitive = try options["caseInsensitive"]?.bool("caseInsensitive") ?? false
         var limits = PCRE2Limits.default
-        if let node = options["matchLimit"] { limits.matchLimit = UInt32(clamping: try node.int("matchLimit")) }
-        if let node = options["depthLimit"] { limits.depthLimit = UInt32(clamping: try node.int("depthLimit")) }
+        if let node = options["matchLimit"] { limits.matchLimit = try Self.limit(node, "matchLimit", Self.matchLimits) }
+        if let node = options["depthLimit"] { limits.depthLimit = try Self.limit(node, "depthLimit", Self.depthLimits) }
 
         let list = try configuration.requireRules("a list of `- match: PATTERN` / `replace: TEMPLATE` pairs")
             .list("rules")
@@ -58,6 +58,24 @@ public struct RegexMatcher: Matcher {
         self.matchOn = matchOn
         maxCaptureCount = rules.map(\.pattern.captureCount).max() ?? 0
         (candidatesByHost, hostlessCandidates) = Self.index(rules)
+    }
+
+    /// What `matchLimit` may be set to. The top bounds what one runaway pattern costs per image (about 15 ms under
+    /// JIT, see `PCRE2Limits.default`), which keeps an admission far inside the API server's timeout: a limit
+    /// that high is already generous for references of a few hundred bytes, and a larger one would let one rule
+    /// hold an event loop for seconds.
+    static let matchLimits: ClosedRange<UInt32> = 1_000...10_000_000
+    /// What `depthLimit` may be set to (the interpreter's backtracking depth; its heap stays capped at 8 MiB).
+    static let depthLimits: ClosedRange<UInt32> = 10...1_000_000
+
+    private static func limit(_ node: ConfigNode, _ name: String, _ range: ClosedRange<UInt32>) throws(RuleFileError) -> UInt32 {
+        let value = try node.int(name)
+        guard value >= range.lowerBound, value <= range.upperBound else {
+            throw node.error(
+                "\(name) must be between \(range.lowerBound) and \(range.upperBound), not \(value)",
+                hint: "the default (\(name == "matchLimit" ? PCRE2Limits.default.matchLimit : PCRE2Limits.default.depthLimit)) suits image references; raise it only for a pattern that needs it")
+        }
+        return UInt32(value)
     }
 
     /// Groups rules by the host their literal prefix names, so an image is only tried against rules that could
