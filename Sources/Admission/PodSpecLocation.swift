@@ -11,9 +11,18 @@ package struct PodSpecLocation: Sendable, Equatable {
     /// For UPDATE: only containers new or changed against the old object are rewritten.
     package var onlyChanged: Bool
 
-    /// Workload kinds whose pod template sits at `spec.template`.
-    package static let templateKinds: Set<String> = [
-        "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController",
+    /// The kinds with a pod template, by kind: the API group that defines them and where the template's spec and
+    /// metadata are. The group is part of the match: a custom resource reusing a kind name (`Deployment` in
+    /// `example.com`) has a schema of its own, and a patch written for the built-in one could break it.
+    package static let templateKinds: [String: (group: String, spec: String, metadata: String)] = [
+        "Deployment": ("apps", "/spec/template/spec", "/spec/template/metadata"),
+        "StatefulSet": ("apps", "/spec/template/spec", "/spec/template/metadata"),
+        "DaemonSet": ("apps", "/spec/template/spec", "/spec/template/metadata"),
+        "ReplicaSet": ("apps", "/spec/template/spec", "/spec/template/metadata"),
+        "Job": ("batch", "/spec/template/spec", "/spec/template/metadata"),
+        "ReplicationController": ("", "/spec/template/spec", "/spec/template/metadata"),
+        "CronJob": ("batch", "/spec/jobTemplate/spec/template/spec", "/spec/jobTemplate/spec/template/metadata"),
+        "PodTemplate": ("", "/template/spec", "/template/metadata"),
     ]
 
     /// Decides what the request allows the webhook to rewrite, or nil (with why) when it leaves the request alone.
@@ -38,15 +47,12 @@ package struct PodSpecLocation: Sendable, Equatable {
             }
         }
         if let subResource = request.subResource, !subResource.isEmpty { return .failure(.subresource("\(resource)/\(subResource)")) }
-        let template: (spec: String, metadata: String)
-        if templateKinds.contains(kind) {
-            template = ("/spec/template/spec", "/spec/template/metadata")
-        } else if kind == "CronJob" {
-            template = ("/spec/jobTemplate/spec/template/spec", "/spec/jobTemplate/spec/template/metadata")
-        } else if kind == "PodTemplate" {
-            template = ("/template/spec", "/template/metadata")
-        } else {
-            return .failure(.kind(kind.isEmpty ? resource : kind))
+        // The object's own group (the request's kind); the resource's group is the same unless a webhook
+        // configuration maps one resource onto another.
+        let kindGroup = request.kind?.group ?? group
+        guard let template = templateKinds[kind], template.group == kindGroup else {
+            let named = kind.isEmpty ? resource : kindGroup.isEmpty ? kind : "\(kind).\(kindGroup)"
+            return .failure(.kind(named))
         }
         guard podTemplates else { return .failure(.templatesOff(kind)) }
         return .success(.init(specPointer: template.spec, metadataPointer: template.metadata, kinds: ContainerKind.allCases, onlyChanged: update))

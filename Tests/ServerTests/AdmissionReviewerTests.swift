@@ -235,6 +235,12 @@ import ReplacerServer
         let patched = try apply(try #require(on.patch), to: Self.deployment())
         #expect(images(patched, ["spec", "template", "spec"]) == ["mirror.corp/hub/library/nginx"])
         #expect(annotations(patched, ["spec", "template", "metadata"])[AdmissionReviewer.originalImagesAnnotation] != nil)
+
+        // A custom resource that reuses the kind name has a schema of its own: not patched as a workload.
+        let custom = review(Self.deployment(), kind: "Deployment", group: "example.com", resource: "deployments")
+        let (left, leftSummary) = try await answer(custom, rules: try await ruleSet(podTemplates: true))
+        #expect(left.patch == nil)
+        #expect(leftSummary.skipped == "kind Deployment.example.com holds no pod spec")
     }
 
     @Test func cronJobAndPodTemplatePaths() async throws {

@@ -13,8 +13,10 @@ struct RewriteScope {
     /// UPDATE: containers whose name and image are unchanged from the old object are left alone.
     var onlyChanged: Bool
 
-    static let templateKinds: Set<String> = [
-        "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController",
+    /// Kinds with a pod template at `spec.template`, with the API group that defines each.
+    static let templateKinds: [String: String] = [
+        "Deployment": "apps", "StatefulSet": "apps", "DaemonSet": "apps", "ReplicaSet": "apps", "Job": "batch",
+        "ReplicationController": "",
     ]
 
     /// The scope of `request` (the AdmissionReview's `request` member), or nil when nothing may be rewritten.
@@ -26,6 +28,7 @@ struct RewriteScope {
         let resourceName = resource?["resource"] as? String ?? ""
         let subResource = request["subResource"] as? String ?? ""
         let kind = (request["kind"] as? [String: Any])?["kind"] as? String ?? ""
+        let kindGroup = (request["kind"] as? [String: Any])?["group"] as? String ?? group
         onlyChanged = operation == "UPDATE"
         kinds = ContainerKind.allCases
         annotates = true
@@ -41,14 +44,14 @@ struct RewriteScope {
             }
         }
         guard subResource.isEmpty, podTemplates else { return nil }
-        if Self.templateKinds.contains(kind) {
+        if Self.templateKinds[kind] == kindGroup {
             (spec, metadata) = (["spec", "template", "spec"], ["spec", "template", "metadata"])
-        } else if kind == "CronJob" {
+        } else if kind == "CronJob", kindGroup == "batch" {
             (spec, metadata) = (
                 ["spec", "jobTemplate", "spec", "template", "spec"],
                 ["spec", "jobTemplate", "spec", "template", "metadata"]
             )
-        } else if kind == "PodTemplate" {
+        } else if kind == "PodTemplate", kindGroup.isEmpty {
             (spec, metadata) = (["template", "spec"], ["template", "metadata"])
         } else {
             return nil
