@@ -81,17 +81,6 @@ package struct ReviewSubjects: Sendable {
         return .success(ReviewSubjects(location: location, metadata: metadata, subjects: subjects))
     }
 
-    /// The subjects of a bare Pod (an `/explain` body), as if it were being created in `namespace` (or the one its
-    /// metadata names).
-    package static func of(pod metadata: ObjectMeta?, spec: ObjectSpec?, namespace: String?) -> Result<ReviewSubjects, Skip> {
-        let request = AdmissionRequest(
-            uid: "", kind: .init(group: "", version: "v1", kind: "Pod"),
-            resource: .init(group: "", version: "v1", resource: "pods"), subResource: nil, operation: "CREATE",
-            namespace: namespace ?? metadata?.namespace, name: metadata?.name, dryRun: nil,
-            object: KubernetesObject(metadata: metadata, spec: spec, template: nil), oldObject: nil)
-        return of(request, podTemplates: false)
-    }
-
     /// The images earlier passes recorded in the original-images annotation, by `kind/name`: empty when there is
     /// no such annotation, nil when there is one but it is not a JSON object of strings (someone else's edit: then
     /// nothing in it is trusted, and `/mutate` replaces it).

@@ -147,23 +147,27 @@ extension KubernetesObject {
     init(_ cursor: inout JSONCursor) throws(JSONReadError) {
         var object = KubernetesObject()
         try cursor.readObject { c, key throws(JSONReadError) in
-            if key.is("metadata") {
-                object.metadata = try c.member("metadata") { c throws(JSONReadError) in
-                    try c.readNull() ? nil : try ObjectMeta(&c)
-                }
-            } else if key.is("spec") {
-                object.spec = try c.member("spec") { c throws(JSONReadError) in
-                    try c.readNull() ? nil : try ObjectSpec(&c)
-                }
-            } else if key.is("template") {
-                object.template = try c.member("template") { c throws(JSONReadError) in
-                    try c.readNull() ? nil : try PodTemplateSpec(&c)
-                }
-            } else {
-                try c.skipValue()
-            }
+            if try !object.readMember(key, &c) { try c.skipValue() }
         }
         self = object
+    }
+
+    /// Reads the value of `key` into the object when it is a member the webhook reads (`metadata`, `spec`,
+    /// `template`); false, with nothing consumed, for any other member. For readers of bodies that hold an
+    /// object's members beside their own (`/explain`).
+    mutating func readMember(_ key: JSONKey, _ c: inout JSONCursor) throws(JSONReadError) -> Bool {
+        if key.is("metadata") {
+            metadata = try c.member("metadata") { c throws(JSONReadError) in try c.readNull() ? nil : try ObjectMeta(&c) }
+        } else if key.is("spec") {
+            spec = try c.member("spec") { c throws(JSONReadError) in try c.readNull() ? nil : try ObjectSpec(&c) }
+        } else if key.is("template") {
+            template = try c.member("template") { c throws(JSONReadError) in
+                try c.readNull() ? nil : try PodTemplateSpec(&c)
+            }
+        } else {
+            return false
+        }
+        return true
     }
 }
 

@@ -99,10 +99,10 @@ struct WebhookRoutes: Sendable {
     func explain(_ request: Request, context: BasicRequestContext) async throws -> Response {
         guard let body = try await collect(request) else { return tooLarge }
         let parsed: ExplainRequest
-        do {
-            parsed = try JSONDecoder().decode(ExplainRequest.self, from: body)
+        do throws(JSONReadError) {
+            parsed = try ExplainRequest(json: body)
         } catch {
-            return Self.error(status: 400, "the body is not an explain request: \(AdmissionReviewer.describe(error))")
+            return Self.error(status: 400, "the body is not an explain request: \(error)")
         }
         let ruleSet = rules.current.ruleSet
         let subjects: [ExplainRequest.Subject]

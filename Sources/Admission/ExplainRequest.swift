@@ -1,0 +1,148 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ReplacerCore
+
+/// A `/explain` body: one or more images with an optional context, a Kubernetes object (a Pod, or a workload with a
+/// pod template), or a whole AdmissionReview.
+///
+/// Read with the same strict reader as `/mutate`'s reviews, so the two agree on what a body says (a repeated member
+/// keeps its last value, as in the API server) and refuse the same malformed JSON with the same message.
+package struct ExplainRequest: Sendable {
+    package var image: String?
+    package var images: [String]?
+    package var namespace: String?
+    package var labels: [String: String]?
+    package var containerKind: String?
+    /// The object's `apiVersion` and `kind`, when the body is an object; `kind` is "AdmissionReview" for a review.
+    package var apiVersion: String?
+    package var kind: String?
+    /// The object's members the webhook reads, when the body is an object.
+    package var object: KubernetesObject?
+    /// Present when the body is an AdmissionReview.
+    package var request: AdmissionRequest?
+
+    /// One image to trace, with its context and, for objects, the container it belongs to (`kind/name`).
+    package typealias Subject = (image: String, context: EvaluationContext, container: String?)
+
+    /// Reads a body.
+    ///
+    /// - Throws: `JSONReadError` naming the byte (not JSON) or the field (a wrong type).
+    package init(json data: Data) throws(JSONReadError) {
+        let read: Result<ExplainRequest, JSONReadError> = data.withUnsafeBytes { raw in
+            var cursor = JSONCursor(raw.bindMemory(to: UInt8.self))
+            do throws(JSONReadError) {
+                let body = try ExplainRequest(&cursor)
+                try cursor.finish()
+                return .success(body)
+            } catch {
+                return .failure(error)
+            }
+        }
+        self = try read.get()
+    }
+
+    private init(_ cursor: inout JSONCursor) throws(JSONReadError) {
+        var body = ExplainRequest()
+        var object = KubernetesObject()
+        var isObject = false
+        try cursor.readObject { c, key throws(JSONReadError) in
+            if key.is("image") {
+                body.image = try c.member("image") { c throws(JSONReadError) in try c.readOptionalString() }
+            } else if key.is("images") {
+                body.images = try c.member("images") { c throws(JSONReadError) in
+                    if try c.readNull() { return nil }
+                    var images: [String] = []
+                    try c.readArray { c, _ throws(JSONReadError) in images.append(try c.readString()) }
+                    return images
+                }
+            } else if key.is("namespace") {
+                body.namespace = try c.member("namespace") { c throws(JSONReadError) in try c.readOptionalString() }
+            } else if key.is("labels") {
+                body.labels = try c.member("labels") { c throws(JSONReadError) in try c.readOptionalStringMap() }
+            } else if key.is("containerKind") {
+                body.containerKind = try c.member("containerKind") { c throws(JSONReadError) in try c.readOptionalString() }
+            } else if key.is("apiVersion") {
+                body.apiVersion = try c.member("apiVersion") { c throws(JSONReadError) in try c.readOptionalString() }
+            } else if key.is("kind") {
+                body.kind = try c.member("kind") { c throws(JSONReadError) in try c.readOptionalString() }
+            } else if try object.readMember(key, &c) {
+                isObject = true
+            } else if key.is("request") {
+                body.request = try c.member("request") { c throws(JSONReadError) in
+                    try c.readNull() ? nil : try AdmissionRequest(&c)
+                }
+            } else {
+                try c.skipValue()
+            }
+        }
+        if isObject { body.object = object }
+        self = body
+    }
+
+    private init() {}
+
+    /// What to evaluate: each image with its context and, for objects, the container it belongs to, plus the
+    /// originals an earlier pass recorded in the object's annotation (by container), so the caller can tell which
+    /// containers hold the webhook's own earlier answer. An object or an AdmissionReview gives the containers
+    /// `/mutate` would evaluate, with the same contexts (`podTemplates` is the running rules' switch); a request
+    /// the webhook leaves alone is an error that says why.
+    package func subjects(podTemplates: Bool) throws(ExplainRequestError) -> (subjects: [Subject], recorded: [String: String]) {
+        if let request {
+            guard request.object != nil else {
+                throw ExplainRequestError("the AdmissionReview has no object (operation \(request.operation ?? "unknown"))")
+            }
+            return try Self.subjects(ReviewSubjects.of(request, podTemplates: podTemplates))
+        }
+        if let object {
+            return try Self.subjects(ReviewSubjects.of(creating(object), podTemplates: podTemplates))
+        }
+        let all = (image.map { [$0] } ?? []) + (images ?? [])
+        guard !all.isEmpty else {
+            throw ExplainRequestError("give \"image\" or \"images\" (with optional namespace, labels, containerKind), a Pod or workload, or an AdmissionReview")
+        }
+        var kind = ContainerKind.containers
+        if let containerKind {
+            guard let parsed = ContainerKind(rawValue: containerKind) else {
+                throw ExplainRequestError("containerKind must be one of \(ContainerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            kind = parsed
+        }
+        let context = EvaluationContext(namespace: namespace, labels: labels ?? [:], containerKind: kind)
+        return (all.map { ($0, context, nil) }, [:])
+    }
+
+    /// The CREATE request the API server would send for `object`, as the body's `kind` and `apiVersion` name it: a
+    /// Pod by default, a workload kind in the group that defines it unless `apiVersion` says otherwise.
+    private func creating(_ object: KubernetesObject) -> AdmissionRequest {
+        let kind = self.kind ?? "Pod"
+        var group = PodSpecLocation.templateKinds[kind]?.group ?? ""
+        var version = "v1"
+        if let apiVersion {
+            let parts = apiVersion.split(separator: "/", maxSplits: 1)
+            (group, version) = parts.count == 2 ? (String(parts[0]), String(parts[1])) : ("", apiVersion)
+        }
+        return AdmissionRequest(
+            uid: "", kind: .init(group: group, version: version, kind: kind),
+            resource: .init(group: group, version: version, resource: kind == "Pod" ? "pods" : kind.lowercased() + "s"),
+            subResource: nil, operation: "CREATE", namespace: namespace ?? object.metadata?.namespace,
+            name: object.metadata?.name, dryRun: nil, object: object, oldObject: nil)
+    }
+
+    private static func subjects(_ found: Result<ReviewSubjects, ReviewSubjects.Skip>) throws(ExplainRequestError)
+        -> (subjects: [Subject], recorded: [String: String])
+    {
+        switch found {
+        case .success(let found): return (found.subjects.map { ($0.image, $0.context, $0.label) }, found.recordedOriginals ?? [:])
+        case .failure(let skip): throw ExplainRequestError("the webhook would not rewrite this request: \(skip)")
+        }
+    }
+}
+
+/// Why `/explain` cannot trace a body (HTTP 400).
+package struct ExplainRequestError: Error, CustomStringConvertible {
+    package var description: String
+    init(_ description: String) { self.description = description }
+}
