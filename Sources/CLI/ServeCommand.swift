@@ -119,6 +119,10 @@ struct ServeCommand: AsyncParsableCommand {
         if dev && (tlsCert != nil || tlsKey != nil) {
             throw ValidationError("--dev makes its own certificate; drop --tls-cert/--tls-key or --dev")
         }
+        // The socket layer would take a port modulo 65536 and listen somewhere nobody asked for.
+        for (name, value) in [("--port", port), ("--probe-port", probePort)] where !(0...65535).contains(value) {
+            throw ValidationError("\(name) must be between 0 and 65535 (0: any free port), not \(value)")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard logFlushInterval >= 0, logFlushInterval <= 10 else {
             throw ValidationError("--log-flush-interval must be between 0 and 10 seconds")

@@ -30,7 +30,7 @@ struct TestCase: Sendable {
     ///     unchanged: true
     /// ```
     static func load(text: String, file: String) throws(RuleFileError) -> [TestCase] {
-        let root = try ConfigReader().read(text, file: file)
+        let root = try ConfigReader().read(text, file: file, document: "the case file")
         let top = try root.object("the case file", allowed: ["cases"])
         let items = try top.require("cases", hint: "list the cases under `cases:`").list("cases")
         var cases: [TestCase] = []
@@ -39,8 +39,12 @@ struct TestCase: Sendable {
     }
 
     static func load(contentsOf path: String) throws(RuleFileError) -> [TestCase] {
+        let start = SourceLocation(file: path, line: 1, column: 1)
+        if let problem = RuleFileError.unreadable(path) {
+            throw RuleFileError("cannot read the case file: \(problem)", at: start, hint: "check the case file's path")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw RuleFileError("cannot read the case file", at: SourceLocation(file: path, line: 1, column: 1))
+            throw RuleFileError("cannot read the case file", at: start, hint: "check the case file's path")
         }
         return try load(text: String(decoding: data, as: UTF8.self), file: path)
     }

@@ -91,10 +91,31 @@ import ReplacerServer
         #expect(output.stderr.contains("does not compile"))
     }
 
-    @Test func missingFileIsReported() async {
-        let output = await CheckRunner.run(rulesPath: "/nonexistent/rules.yaml", registry: registry)
+    @Test(arguments: [
+        ("/nonexistent/rules.yaml", "cannot read the rule file: no such file"),
+        ("/tmp", "cannot read the rule file: it is a directory"),
+        ("/dev/null", "cannot read the rule file: not a regular file"),
+    ])
+    func unreadableFilesSayWhy(_ path: String, _ message: String) async {
+        let output = await CheckRunner.run(rulesPath: path, registry: registry)
         #expect(output.exitCode == 1)
-        #expect(output.stderr.contains("cannot read the rule file"))
+        #expect(output.stderr.contains(message), "\(output.stderr)")
+    }
+
+    @Test func anEmptyCaseFileIsCalledOne() throws {
+        let path = try write("", to: try temporaryDirectory(), as: "cases.yaml")
+        #expect(throws: RuleFileError.self) { try TestCase.load(contentsOf: path) }
+        do { _ = try TestCase.load(contentsOf: path) } catch { #expect(error.message == "the case file is empty") }
+        do { _ = try TestCase.load(contentsOf: "/tmp") } catch { #expect(error.message == "cannot read the case file: it is a directory") }
+    }
+
+    @Test func tooDeepYAMLIsExplainedInOurWords() async throws {
+        let directory = try temporaryDirectory()
+        let path = try write(String(repeating: "[", count: 5_000), to: directory, as: "deep.yaml")
+        let output = await CheckRunner.run(rulesPath: path, registry: registry)
+        #expect(output.exitCode == 1)
+        #expect(output.stderr.contains("nested deeper than the YAML parser allows"), "\(output.stderr)")
+        #expect(!output.stderr.contains("yaml_set_max_nest_level"))
     }
 }
 
@@ -255,7 +276,7 @@ extension ServeCommandTests {
     @Test(arguments: [
         ["--idle-timeout", "0"], ["--handshake-timeout", "-1"], ["--read-timeout", "5000"], ["--read-timeout", "nan"],
         ["--shutdown-delay", "-1"], ["--shutdown-delay", "301"], ["--request-timeout", "30"],
-        ["--request-timeout", "8000"], ["--request-timeout", "0"],
+        ["--request-timeout", "8000"], ["--request-timeout", "0"], ["--port", "95000"], ["--probe-port", "-1"],
     ])
     func connectionTimeoutsOutOfRangeAreRefused(_ flag: [String]) {
         #expect {

@@ -128,13 +128,23 @@ final class LiveServer: @unchecked Sendable {
     }
 
     func post(_ client: HTTPClient, _ path: String, _ body: Data) async throws -> (status: Int, body: Data, version: HTTPVersion) {
+        let (status, body, version, _) = try await send(client, .POST, path, body)
+        return (status, body, version)
+    }
+
+    /// Any method on the TLS port; the answer with its headers.
+    func send(_ client: HTTPClient, _ method: HTTPMethod, _ path: String, _ body: Data? = nil) async throws
+        -> (status: Int, body: Data, version: HTTPVersion, headers: HTTPHeaders)
+    {
         var request = HTTPClientRequest(url: "https://127.0.0.1:\(tlsPort)\(path)")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: body))
+        request.method = method
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
         let response = try await client.execute(request, timeout: .seconds(10))
         let bytes = try await response.body.collect(upTo: 16 << 20)
-        return (Int(response.status.code), Data(bytes.readableBytesView), response.version)
+        return (Int(response.status.code), Data(bytes.readableBytesView), response.version, response.headers)
     }
 
     func probe(_ path: String) async throws -> (status: Int, body: String) {

@@ -48,6 +48,10 @@ import ReplacerRegistry
                     #expect(error?.isEmpty == false, "\(String(decoding: refused.body, as: UTF8.self))")
                 }
                 #expect(String(decoding: huge.body, as: UTF8.self).contains("larger than 1048576 bytes"))
+                // Another method than POST is told what the endpoint takes, on the same connection.
+                let wrong = try await server.send(client, .GET, "/mutate")
+                #expect(wrong.status == 405 && wrong.headers["Allow"] == ["POST"])
+                #expect(String(decoding: wrong.body, as: UTF8.self).contains("/mutate takes POST"))
                 // Counted like the 400s; other suites run in parallel in this process and share the counter, so
                 // at least one more there; the warning logged beside the count is this server's alone.
                 #expect(metricValue(try await server.probe("/metrics").body, rejected) >= before + 1)

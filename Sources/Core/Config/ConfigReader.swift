@@ -17,7 +17,8 @@ public struct ConfigReader: Sendable {
     }
 
     /// Parses `text`; `file` is used in positions only.
-    public func read(_ text: String, file: String) throws(RuleFileError) -> ConfigNode {
+    /// - Parameter document: what the file is, for the error about an empty one ("the rule file", "the case file").
+    public func read(_ text: String, file: String, document: String = "the rule file") throws(RuleFileError) -> ConfigNode {
         let start = SourceLocation(file: file, line: 1, column: 1)
         guard text.utf8.count <= maxBytes else {
             throw RuleFileError(
@@ -37,7 +38,9 @@ public struct ConfigReader: Sendable {
             throw RuleFileError("cannot parse: \(error)", at: start)
         }
         guard let root else {
-            throw RuleFileError("the rule file is empty", at: start, hint: "start with `apiVersion: \(RuleSet.apiVersion)`")
+            throw RuleFileError(
+                "\(document) is empty", at: start,
+                hint: document == "the rule file" ? "start with `apiVersion: \(RuleSet.apiVersion)`" : nil)
         }
         var budget = maxNodes
         return try convert(root, file: file, budget: &budget)
@@ -87,6 +90,12 @@ public struct ConfigReader: Sendable {
         case .scanner(let context, let problem, let mark, _),
             .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
+            if problem.lowercased().contains("nesting level") {
+                // libyaml's text names its own API (`yaml_set_max_nest_level()`), which means nothing to a reader.
+                return RuleFileError(
+                    "invalid YAML/JSON: nested deeper than the YAML parser allows", at: location(mark, file: file),
+                    hint: "a rule file needs a few levels of nesting; look for runaway brackets or indentation")
+            }
             var message = "invalid YAML/JSON: \(problem)"
             if let context { message += " (\(context.text) at line \(context.mark.line))" }
             return RuleFileError(message, at: location(mark, file: file))

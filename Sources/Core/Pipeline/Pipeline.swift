@@ -141,8 +141,10 @@ public struct Pipeline: Sendable {
                         outcome = .refused
                         result.refusedBy.append(name)
                         detail = "rule \(verdict.rule ?? "?") produced \"\(Self.clip(output))\", not a valid reference: \(error)"
+                        // The reason before the image: admission warnings are cut at 120 characters, and a long
+                        // image must not push the reason out of what the user sees.
                         result.warnings.append(
-                            "stage \(name): rewrite refused, \"\(Self.clip(output))\" is not a valid image reference")
+                            "stage \(name): rewrite refused, not a valid image reference: \"\(Self.clip(output))\"")
                     }
                 }
             }

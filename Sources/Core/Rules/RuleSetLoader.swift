@@ -3,6 +3,11 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Builds a `RuleSet` from rule-file text, validating everything before anything is used.
 ///
@@ -28,6 +33,11 @@ public struct RuleSetLoader: Sendable {
     public func load(contentsOf path: String) async throws(RuleFileError) -> RuleSet {
         let text: String
         do {
+            if let problem = RuleFileError.unreadable(path) {
+                throw RuleFileError(
+                    "cannot read the rule file: \(problem)", at: SourceLocation(file: path, line: 1, column: 1),
+                    hint: "check the path given to --rules")
+            }
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             guard let decoded = String(data: data, encoding: .utf8) else {
                 throw RuleFileError(
@@ -143,5 +153,24 @@ public struct RuleSetLoader: Sendable {
         } catch {
             throw error.inStage(name)
         }
+    }
+}
+
+extension RuleFileError {
+    /// Why the file at `path` cannot be read as a text file, in a few words ("no such file", "it is a directory"),
+    /// or nil when it looks readable. Foundation's own errors say "NSCocoaErrorDomain error 256" for a directory and
+    /// "permission" for a device, which sends people looking in the wrong place.
+    package static func unreadable(_ path: String) -> String? {
+        // stat(2) follows symbolic links, as reading does: a ConfigMap's files are links into a hidden directory.
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            return errno == ENOENT || errno == ENOTDIR ? "no such file" : String(cString: strerror(errno))
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: return "it is a directory"
+        default: return "not a regular file"
+        }
+        return access(path, R_OK) == 0 ? nil : "permission denied"
     }
 }

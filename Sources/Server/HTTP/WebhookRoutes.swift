@@ -39,6 +39,16 @@ struct WebhookRoutes: Sendable {
         router.post("/explain") { request, context in
             try await explain(request, context: context)
         }
+        // Anything but POST on the two endpoints: say what they take, rather than Hummingbird's empty 404.
+        for path in ["/mutate", "/explain"] {
+            for method: HTTPRequest.Method in [.get, .put, .patch, .delete] {
+                router.on(RouterPath(path), method: method) { _, _ in
+                    var response = Self.error(status: 405, "\(path) takes POST with a JSON body")
+                    response.headers[.allow] = "POST"
+                    return response
+                }
+            }
+        }
         router.get("/healthz") { _, _ in "ok\n" }
         if benchmarkEndpoints {
             router.post("/noop") { request, _ in
