@@ -65,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Seconds a request's body has to arrive after its head before the request is dropped.",
+            "Seconds a request has to arrive whole, head and body, from its first byte before the connection is closed.",
             valueName: "seconds"))
     var readTimeout: Double = 10
 

@@ -44,8 +44,9 @@ public struct WebhookServer: Sendable {
         public var idleTimeout: Duration = .seconds(60)
         /// A connection whose TLS handshake has not completed this long after it was accepted is closed.
         public var handshakeTimeout: Duration = .seconds(10)
-        /// A request whose body has not fully arrived this long after its head is dropped (connection or HTTP/2
-        /// stream closed). The API server sends a review at once and gives up after at most 30 s.
+        /// A request that has not fully arrived this long after it started (its first byte on HTTP/1.1, its head on
+        /// HTTP/2) is dropped (connection or HTTP/2 stream closed). The API server sends a review at once and gives
+        /// up after at most 30 s.
         public var requestReadTimeout: Duration = .seconds(10)
         /// How long the server keeps accepting after shutdown begins, with `/readyz` already 503, so that the
         /// endpoint removal reaches every API server before the listener closes (what a `preStop` sleep does, for

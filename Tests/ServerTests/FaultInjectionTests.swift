@@ -174,6 +174,31 @@ import ReplacerCore
         }
     }
 
+    /// A head sent slower than the read timeout is cut off too, not only after the idle timeout (a minute): the
+    /// clock starts at the request's first byte.
+    @Test func headSentTooSlowlyIsCutOff() async throws {
+        try await withServer(configure: { $0.requestReadTimeout = .seconds(1) }) { server in
+            let slow = try await RawClient(port: server.tlsPort, trusting: server.certificates.caCertificatePEM)
+            let head = Array(postHead("/mutate", length: 100).utf8)
+            let trickle = Task {
+                for byte in head {
+                    if Task.isCancelled || !slow.isOpen { return }
+                    try? await slow.send([byte])
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            #expect(await slow.closedByPeer(within: .seconds(8)), "the trickling head is still being read")
+            trickle.cancel()
+            // Between requests a kept-alive connection may stay quiet for longer than the read timeout.
+            let quiet = try await RawClient(port: server.tlsPort, trusting: server.certificates.caCertificatePEM)
+            try await Task.sleep(for: .milliseconds(2_500))
+            #expect(quiet.isOpen, "a quiet connection was closed by the read deadline, not the idle timeout")
+            let body = Array(review(pod(containers: ["nginx"])))
+            try await quiet.send(Array(postHead("/mutate", length: body.count).utf8) + body)
+            #expect(await quiet.received("\"allowed\":true", within: .seconds(5)))
+        }
+    }
+
     /// The read deadline is per request, not per connection: a kept-alive connection whose requests each arrive
     /// at once keeps being served for longer than the timeout, a request that is in progress when an earlier
     /// request's timer fires gets its own full time, and a later request that never completes is still cut off.

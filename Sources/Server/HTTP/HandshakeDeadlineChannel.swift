@@ -5,7 +5,8 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 
-/// The TLS port's child channel: Hummingbird's HTTP/1.1-or-HTTP/2 channel, plus a deadline on the TLS handshake
+/// The TLS port's child channel: Hummingbird's HTTP/1.1-or-HTTP/2 channel, plus a deadline on the TLS handshake,
+/// the observer that starts an HTTP/1.1 request's read deadline at its first byte (`RequestFirstByteObserver`),
 /// and, with `--client-ca`, a second look at the client's certificate once the handshake is done.
 ///
 /// Hummingbird's idle timeout starts only once the handshake has negotiated a protocol, so without the deadline a
@@ -24,6 +25,8 @@ struct HandshakeDeadlineChannel: ServerChildChannel {
             // After the TLS handler, where its handshake-completed event passes by; the certificate check first,
             // so that it holds that event (and the first reads) back from everything after it until it is done.
             let tls = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
+            // Each is added right after TLS, so the last added comes first: check, deadline, observer, then HTTP.
+            try channel.pipeline.syncOperations.addHandler(RequestFirstByteObserver(), position: .after(tls))
             try channel.pipeline.syncOperations.addHandler(
                 HandshakeDeadlineHandler(timeout: .nanoseconds(timeout.nanoseconds)), position: .after(tls))
             if let clientCA {

@@ -3,34 +3,58 @@ import NIOCore
 import NIOHTTPTypes
 
 /// Closes a connection (HTTP/1.1) or stream (HTTP/2) whose request is not fully received within `timeout` of its
-/// head.
+/// start: its first byte on an HTTP/1.1 connection (told by `RequestFirstByteObserver`), its head otherwise.
 ///
-/// The idle timeout is reset by every byte, so a client trickling its body one byte at a time would otherwise hold
-/// a connection and a handler task for as long as it likes; the admission deadline only starts once the body is
-/// in. The API server sends a review in one go, so a request that takes seconds to arrive is not from it.
+/// Hummingbird's idle timer runs from one response to the next request's head, and nothing bounds a request once
+/// that head is in, so a client trickling its head or body one byte at a time would otherwise hold a connection
+/// and a handler task for a minute or for as long as it likes; the admission deadline only starts once the body
+/// is in. The API server sends a review in one go, so a request that takes seconds to arrive is not from it.
 ///
-/// At most one timer per connection, armed lazily: a head starts the clock, and the timer, when it fires, closes
-/// the connection only if the request it finds in progress started `timeout` ago or earlier; otherwise it re-arms
-/// for what that request has left, or stops when none is in progress (the next head arms it again). Scheduling and
-/// cancelling a timer for every request was ≈ 2 % of the server's CPU under load, for a check that almost never
-/// fires.
-final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
+/// At most one timer per connection, armed lazily: a request's start starts the clock, and the timer, when it
+/// fires, closes the connection only if the request it finds in progress started `timeout` ago or earlier;
+/// otherwise it re-arms for what that request has left, or stops when none is in progress (the next request arms
+/// it again). Scheduling and cancelling a timer for every request was ≈ 2 % of the server's CPU under load, for a
+/// check that almost never fires.
+final class RequestReadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
 
     private let timeout: TimeAmount
-    /// When the head of the request now being received arrived; nil between requests.
+    /// When the request now being received started; nil between requests.
     private var started: NIODeadline?
+    /// Between a request's head and its response's end: bytes arriving then belong to a pipelined next request,
+    /// whose clock starts at its head (it waits for our answer, not the other way round).
+    private var answering = false
     private var timer: Scheduled<Void>?
+    /// This handler's context, for timers started by `bytesArrived`; nil once removed.
+    private var context: ChannelHandlerContext?
 
     init(timeout: Duration) {
         self.timeout = .nanoseconds(timeout.nanoseconds)
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        // HTTP/1.1: the observer before the decoder sits in this same pipeline; an HTTP/2 stream has its own.
+        if let observer = try? context.pipeline.syncOperations.handler(type: RequestFirstByteObserver.self) {
+            observer.deadline = self
+        }
+    }
+
+    /// Bytes arrived on the connection before the HTTP decoder: between requests, that is a new request starting.
+    func bytesArrived() {
+        guard started == nil, !answering, let context else { return }
+        started = .now()
+        if timer == nil { arm(context, in: timeout) }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
-            started = .now()
+            if started == nil { started = .now() }
+            answering = true
             if timer == nil { arm(context, in: timeout) }
         case .end:
             started = nil
@@ -38,6 +62,11 @@ final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler 
             break
         }
         context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { answering = false }
+        context.write(data, promise: promise)
     }
 
     private func arm(_ context: ChannelHandlerContext, in delay: TimeAmount) {
@@ -62,11 +91,31 @@ final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
         context.fireChannelInactive()
+    }
+}
+
+/// Tells an HTTP/1.1 connection's `RequestReadDeadline` when bytes arrive, before the HTTP decoder has made a head
+/// of them, so that a head trickled in byte by byte is cut off like a trickled body.
+///
+/// Sits right after the TLS handler, for every connection; the deadline handler finds it when HTTP/1.1 is set up.
+/// On HTTP/2 connections nobody does (each request is a stream with a deadline of its own, from its head) and it
+/// only passes bytes on.
+final class RequestFirstByteObserver: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    /// Weak: the pipeline owns both handlers.
+    weak var deadline: RequestReadDeadline?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        deadline?.bytesArrived()
+        context.fireChannelRead(data)
     }
 }
