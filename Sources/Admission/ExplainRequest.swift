@@ -31,17 +31,7 @@ package struct ExplainRequest: Sendable {
     ///
     /// - Throws: `JSONReadError` naming the byte (not JSON) or the field (a wrong type).
     package init(json data: Data) throws(JSONReadError) {
-        let read: Result<ExplainRequest, JSONReadError> = data.withUnsafeBytes { raw in
-            var cursor = JSONCursor(raw.bindMemory(to: UInt8.self))
-            do throws(JSONReadError) {
-                let body = try ExplainRequest(&cursor)
-                try cursor.finish()
-                return .success(body)
-            } catch {
-                return .failure(error)
-            }
-        }
-        self = try read.get()
+        self = try JSONCursor.document(data) { c throws(JSONReadError) in try ExplainRequest(&c) }
     }
 
     private init(_ cursor: inout JSONCursor) throws(JSONReadError) {

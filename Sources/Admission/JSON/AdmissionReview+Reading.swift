@@ -15,17 +15,7 @@ extension AdmissionReviewRequest {
     /// - Throws: `JSONReadError` when the body is not JSON, or a field the webhook reads has the wrong type, or
     ///   `request.uid` (or another required field) is missing.
     package init(json data: Data) throws(JSONReadError) {
-        let read: Result<AdmissionReviewRequest, JSONReadError> = data.withUnsafeBytes { raw in
-            var cursor = JSONCursor(raw.bindMemory(to: UInt8.self))
-            do throws(JSONReadError) {
-                let review = try AdmissionReviewRequest(&cursor)
-                try cursor.finish()
-                return .success(review)
-            } catch {
-                return .failure(error)
-            }
-        }
-        self = try read.get()
+        self = try JSONCursor.document(data) { c throws(JSONReadError) in try AdmissionReviewRequest(&c) }
     }
 
     init(_ cursor: inout JSONCursor) throws(JSONReadError) {
@@ -320,6 +310,23 @@ extension Container {
 }
 
 extension JSONCursor {
+    /// Reads `data` as one JSON document with `read`, refusing anything but whitespace after it.
+    package static func document<Value>(
+        _ data: Data, _ read: (inout JSONCursor) throws(JSONReadError) -> Value
+    ) throws(JSONReadError) -> Value {
+        let result: Result<Value, JSONReadError> = data.withUnsafeBytes { raw in
+            var cursor = JSONCursor(raw.bindMemory(to: UInt8.self))
+            do throws(JSONReadError) {
+                let value = try read(&cursor)
+                try cursor.finish()
+                return .success(value)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
     /// Reads one member's value with `read`, naming the member in any shape error it throws.
     mutating func member<Value>(
         _ name: StaticString, _ read: (inout JSONCursor) throws(JSONReadError) -> Value
