@@ -9,6 +9,11 @@ import HummingbirdHTTP2
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOSSL
 import Prometheus
 import ReplacerAdmission
@@ -162,6 +167,20 @@ public struct WebhookServer: Sendable {
                 ],
                 gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
                 logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            // NIO's message names the system call, not the address, and the two ports fail alike.
+            throw WebhookServerError(
+                "cannot listen: address already in use (TLS on \(configuration.host):\(configuration.port), probes on "
+                    + "\(configuration.probeHost):\(configuration.probePort)); another process holds one of them: stop "
+                    + "it or choose another --port / --probe-port")
+        }
     }
+}
+
+/// Why the server could not run, in words for the operator.
+public struct WebhookServerError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
 }

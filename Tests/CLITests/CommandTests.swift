@@ -2,6 +2,8 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import NIOCore
+import NIOPosix
 import Testing
 import ReplacerCore
 import ReplacerServer
@@ -100,6 +102,18 @@ import ReplacerServer
         let output = await CheckRunner.run(rulesPath: path, registry: registry)
         #expect(output.exitCode == 1)
         #expect(output.stderr.contains(message), "\(output.stderr)")
+    }
+
+    /// A port someone else listens on is named in the error, with both of serve's addresses.
+    @Test func aPortInUseIsNamed() async throws {
+        let holder = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(holder.localAddress?.port)
+        let certificates = try temporaryDirectory().appendingPathComponent("certs").path
+        let result = try runProcess(
+            try executableURL().path, ["serve", "--dev", "--dev-cert-dir", certificates, "--port", "\(port)", "--probe-port", "0"])
+        try await holder.close()
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("address already in use (TLS on 127.0.0.1:\(port), probes on 127.0.0.1:0)"), "\(result.stderr)")
     }
 
     @Test func anEmptyCaseFileIsCalledOne() throws {
