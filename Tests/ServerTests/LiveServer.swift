@@ -133,15 +133,16 @@ final class LiveServer: @unchecked Sendable {
     }
 
     /// Any method on the TLS port; the answer with its headers.
-    func send(_ client: HTTPClient, _ method: HTTPMethod, _ path: String, _ body: Data? = nil) async throws
-        -> (status: Int, body: Data, version: HTTPVersion, headers: HTTPHeaders)
-    {
+    func send(
+        _ client: HTTPClient, _ method: HTTPMethod, _ path: String, _ body: Data? = nil, headers: [(String, String)] = []
+    ) async throws -> (status: Int, body: Data, version: HTTPVersion, headers: HTTPHeaders) {
         var request = HTTPClientRequest(url: "https://127.0.0.1:\(tlsPort)\(path)")
         request.method = method
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response = try await client.execute(request, timeout: .seconds(10))
         let bytes = try await response.body.collect(upTo: 16 << 20)
         return (Int(response.status.code), Data(bytes.readableBytesView), response.version, response.headers)

@@ -48,6 +48,11 @@ import ReplacerRegistry
                     #expect(error?.isEmpty == false, "\(String(decoding: refused.body, as: UTF8.self))")
                 }
                 #expect(String(decoding: huge.body, as: UTF8.self).contains("larger than 1048576 bytes"))
+                // A compressed body is refused for what it is, not as JSON that fails at byte 0.
+                let gzipped = try await server.send(
+                    client, .POST, "/mutate", review(pod(containers: ["nginx"])), headers: [("Content-Encoding", "gzip")])
+                #expect(gzipped.status == 415)
+                #expect(String(decoding: gzipped.body, as: UTF8.self).contains("Content-Encoding gzip is not supported"))
                 // Another method than POST is told what the endpoint takes, on the same connection.
                 let wrong = try await server.send(client, .GET, "/mutate")
                 #expect(wrong.status == 405 && wrong.headers["Allow"] == ["POST"])

@@ -52,11 +52,12 @@ struct WebhookRoutes: Sendable {
         router.get("/healthz") { _, _ in "ok\n" }
         if benchmarkEndpoints {
             router.post("/noop") { request, _ in
-                guard try await collect(request) != nil else { return tooLarge }
+                do { _ = try await collect(request) } catch let refusal as BodyRefusal { return refusal.response }
                 return Self.json(Self.noopAnswer)
             }
             router.post("/noop-review") { request, _ in
-                guard let body = try await collect(request) else { return tooLarge }
+                let body: Data
+                do { body = try await collect(request) } catch let refusal as BodyRefusal { return refusal.response }
                 guard let answer = Self.admitUnchanged(body) else {
                     return Self.error(status: 400, "the body is not an AdmissionReview with a request")
                 }
@@ -80,11 +81,14 @@ struct WebhookRoutes: Sendable {
 
     func mutate(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let started = ContinuousClock.now
-        guard let body = try await collect(request) else {
+        let body: Data
+        do {
+            body = try await collect(request)
+        } catch let refusal as BodyRefusal {
             // Counted and logged like any other request we refuse: an oversized review is worth seeing.
             metrics.admission(outcome: "rejected", duration: ContinuousClock.now - started)
-            logger.warning("admission request rejected", metadata: ["status": "413", "reason": "\(tooLargeMessage)"])
-            return tooLarge
+            logger.warning("admission request rejected", metadata: ["status": "\(refusal.status)", "reason": "\(refusal.message)"])
+            return refusal.response
         }
         let snapshot = rules.current
         let outcome = await reviewer.review(body, ruleSet: snapshot.ruleSet)
@@ -107,7 +111,8 @@ struct WebhookRoutes: Sendable {
     }
 
     func explain(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        guard let body = try await collect(request) else { return tooLarge }
+        let body: Data
+        do { body = try await collect(request) } catch let refusal as BodyRefusal { return refusal.response }
         let parsed: ExplainRequest
         do throws(JSONReadError) {
             parsed = try ExplainRequest(json: body)
@@ -149,22 +154,21 @@ struct WebhookRoutes: Sendable {
             })
     }
 
-    /// Reads the whole body; nil when it is larger than `maxBodyBytes`, found before reading it all (answer
-    /// `tooLarge`; Hummingbird discards the rest of the body before the connection's next request).
-    private func collect(_ request: Request) async throws -> Data? {
+    /// Reads the whole body, or throws `BodyRefusal`: 413 when it is larger than `maxBodyBytes` (found before
+    /// reading it all; Hummingbird discards the rest before the connection's next request), 415 when it is
+    /// compressed (the API server never compresses a review; a client that does should hear why, not "invalid JSON
+    /// at byte 0"). Other errors are the connection's own.
+    private func collect(_ request: Request) async throws -> Data {
+        if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
+            throw BodyRefusal(status: 415, message: "Content-Encoding \(encoding) is not supported; send the body uncompressed")
+        }
         do {
             let buffer = try await request.body.collect(upTo: maxBodyBytes)
             return Data(buffer.readableBytesView)
         } catch is NIOTooManyBytesError {
-            return nil
+            throw BodyRefusal(status: 413, message: "the body is larger than \(maxBodyBytes) bytes")
         }
     }
-
-    private var tooLargeMessage: String { "the body is larger than \(maxBodyBytes) bytes" }
-
-    /// The 413 answer, in the same `{"error": "..."}` form as every other refusal (an `HTTPError` would be
-    /// rendered by Hummingbird as `{"error": {"message": ...}}`).
-    private var tooLarge: Response { Self.error(status: 413, tooLargeMessage) }
 
     func log(_ summary: AdmissionSummary, outcome: String, generation: Int, duration: Duration) {
         // One line per admission is the contract; build it only when it will be written. With this package's
@@ -228,4 +232,12 @@ struct WebhookRoutes: Sendable {
             status: .init(code: status), headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.bytes)))
     }
+}
+
+/// A request body the server will not read, and why: answered in the same `{"error": "..."}` form as every other
+/// refusal (an `HTTPError` would be rendered by Hummingbird as `{"error": {"message": ...}}`).
+struct BodyRefusal: Error {
+    var status: Int
+    var message: String
+    var response: Response { WebhookRoutes.error(status: status, message) }
 }
