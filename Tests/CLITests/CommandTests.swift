@@ -68,6 +68,12 @@ import ReplacerServer
         #expect(output.stdout.hasSuffix("OK, 4 stages: pinned (exact), ghcr-by-org (regex), registry-mirrors (prefix), double-tag (regex)\n"))
     }
 
+    @Test func aFileWithNoStagesSaysWhatThatMeans() async throws {
+        let path = try write("apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: []\n", to: try temporaryDirectory(), as: "r.yaml")
+        let output = await CheckRunner.run(rulesPath: path, registry: registry)
+        #expect(output.exitCode == 0 && output.stdout == "\(path): OK, no stages: no image is rewritten\n", "\(output.stdout)")
+    }
+
     @Test func embeddedDefaultChecks() async {
         let output = await CheckRunner.run(rulesPath: nil, registry: registry)
         #expect(output.exitCode == 0, "\(output.stderr)")
