@@ -189,13 +189,17 @@ import ReplacerCore
             }
             #expect(await slow.closedByPeer(within: .seconds(8)), "the trickling head is still being read")
             trickle.cancel()
-            // Between requests a kept-alive connection may stay quiet for longer than the read timeout.
+            // Between requests a kept-alive connection may stay quiet for longer than the read timeout, also after
+            // an empty line (allowed before a request line, and no request of its own).
             let quiet = try await RawClient(port: server.tlsPort, trusting: server.certificates.caCertificatePEM)
-            try await Task.sleep(for: .milliseconds(2_500))
-            #expect(quiet.isOpen, "a quiet connection was closed by the read deadline, not the idle timeout")
-            let body = Array(review(pod(containers: ["nginx"])))
-            try await quiet.send(Array(postHead("/mutate", length: body.count).utf8) + body)
-            #expect(await quiet.received("\"allowed\":true", within: .seconds(5)))
+            for uid in ["q1", "q2"] {
+                try await Task.sleep(for: .milliseconds(2_500))
+                #expect(quiet.isOpen, "a quiet connection was closed by the read deadline, not the idle timeout")
+                let body = Array(review(pod(containers: ["nginx"]), uid: uid))
+                try await quiet.send(Array(postHead("/mutate", length: body.count).utf8) + body)
+                #expect(await quiet.received("\"uid\":\"\(uid)\"", within: .seconds(5)))
+                try await quiet.send("\r\n")
+            }
         }
     }
 

@@ -10,25 +10,26 @@ import NIOHTTPTypes
 /// and a handler task for a minute or for as long as it likes; the admission deadline only starts once the body
 /// is in. The API server sends a review in one go, so a request that takes seconds to arrive is not from it.
 ///
+/// Hummingbird decodes without pipelining assistance: every byte read is decoded at once and a request's `.end`
+/// reaches this handler as soon as its last byte is read, so the clock measures arrival only, never time spent
+/// waiting behind an earlier request's answer. One gap stays: bytes of a next head that come in the same read as
+/// the end of the request before them are held by the decoder without starting the clock (nothing here sees
+/// them), so such a head is bounded by the idle timeout.
+///
 /// At most one timer per connection, armed lazily: a request's start starts the clock, and the timer, when it
 /// fires, closes the connection only if the request it finds in progress started `timeout` ago or earlier;
 /// otherwise it re-arms for what that request has left, or stops when none is in progress (the next request arms
 /// it again). Scheduling and cancelling a timer for every request was ≈ 2 % of the server's CPU under load, for a
 /// check that almost never fires.
-final class RequestReadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
+final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
 
     private let timeout: TimeAmount
     /// When the request now being received started; nil between requests.
     private var started: NIODeadline?
-    /// Between a request's head and its response's end: bytes arriving then belong to a pipelined next request,
-    /// whose clock starts at its head (it waits for our answer, not the other way round).
-    private var answering = false
     private var timer: Scheduled<Void>?
-    /// This handler's context, for timers started by `bytesArrived`; nil once removed.
+    /// This handler's context, for timers started by `requestStarted`; nil once removed.
     private var context: ChannelHandlerContext?
 
     init(timeout: Duration) {
@@ -37,15 +38,22 @@ final class RequestReadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        // HTTP/1.1: the observer before the decoder sits in this same pipeline; an HTTP/2 stream has its own.
-        if let observer = try? context.pipeline.syncOperations.handler(type: RequestFirstByteObserver.self) {
+        // HTTP/1.1: the observer before the decoder sits in this same pipeline. An HTTP/2 stream has a pipeline of
+        // its own: skip the lookup there rather than fail it for every stream. A connection's parent is the
+        // listening channel, which has none; a stream's parent is its connection.
+        if context.channel.parent?.parent == nil,
+            let observer = try? context.pipeline.syncOperations.handler(type: RequestFirstByteObserver.self)
+        {
             observer.deadline = self
         }
     }
 
-    /// Bytes arrived on the connection before the HTTP decoder: between requests, that is a new request starting.
-    func bytesArrived() {
-        guard started == nil, !answering, let context else { return }
+    /// Whether no request is being received, so that bytes arriving now start one.
+    var isBetweenRequests: Bool { started == nil }
+
+    /// A request's first bytes arrived, before the HTTP decoder has made a head of them.
+    func requestStarted() {
+        guard started == nil, let context else { return }
         started = .now()
         if timer == nil { arm(context, in: timeout) }
     }
@@ -54,7 +62,6 @@ final class RequestReadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head:
             if started == nil { started = .now() }
-            answering = true
             if timer == nil { arm(context, in: timeout) }
         case .end:
             started = nil
@@ -62,11 +69,6 @@ final class RequestReadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
             break
         }
         context.fireChannelRead(data)
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { answering = false }
-        context.write(data, promise: promise)
     }
 
     private func arm(_ context: ChannelHandlerContext, in delay: TimeAmount) {
@@ -115,7 +117,13 @@ final class RequestFirstByteObserver: ChannelInboundHandler, RemovableChannelHan
     weak var deadline: RequestReadDeadline?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        deadline?.bytesArrived()
+        // Between requests, bytes start the next one; but empty lines before a request line are allowed (RFC 9112
+        // §2.2) and skipped by the decoder, and must not start a clock nothing would stop.
+        if let deadline, deadline.isBetweenRequests,
+            !unwrapInboundIn(data).readableBytesView.allSatisfy({ $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") })
+        {
+            deadline.requestStarted()
+        }
         context.fireChannelRead(data)
     }
 }
