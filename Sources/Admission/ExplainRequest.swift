@@ -24,6 +24,10 @@ package struct ExplainRequest: Sendable {
     /// Present when the body is an AdmissionReview.
     package var request: AdmissionRequest?
 
+    /// The most images one request may ask about. A trace is about a kilobyte of JSON per image, built in memory:
+    /// without a bound, one 3 MB body of image names made a 130 MB answer and over 600 MB of memory.
+    package static let maxSubjects = 1_000
+
     /// One image to trace, with its context and, for objects, the container it belongs to (`kind/name`).
     package typealias Subject = (image: String, context: EvaluationContext, container: String?)
 
@@ -80,6 +84,15 @@ package struct ExplainRequest: Sendable {
     /// `/mutate` would evaluate, with the same contexts (`podTemplates` is the running rules' switch); a request
     /// the webhook leaves alone is an error that says why.
     package func subjects(podTemplates: Bool) throws(ExplainRequestError) -> (subjects: [Subject], recorded: [String: String]) {
+        let found = try allSubjects(podTemplates: podTemplates)
+        guard found.subjects.count <= Self.maxSubjects else {
+            throw ExplainRequestError(
+                "\(found.subjects.count) images in one request; /explain traces at most \(Self.maxSubjects): split the request")
+        }
+        return found
+    }
+
+    private func allSubjects(podTemplates: Bool) throws(ExplainRequestError) -> (subjects: [Subject], recorded: [String: String]) {
         if let request {
             guard request.object != nil else {
                 throw ExplainRequestError("the AdmissionReview has no object (operation \(request.operation ?? "unknown"))")

@@ -61,6 +61,18 @@ import Testing
         #expect(try subjects(#"{"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}"#).count == 1)
     }
 
+    /// Traces are built in memory, about a kilobyte per image: one request may not ask for more than a thousand.
+    @Test func tooManyImagesAreRefused() throws {
+        let images = (0...ExplainRequest.maxSubjects).map { "\"nginx:\($0)\"" }.joined(separator: ",")
+        do {
+            _ = try subjects(#"{"images": [\#(images)]}"#)
+            Issue.record("1,001 images were traced")
+        } catch {
+            #expect("\(error)".contains("1001 images in one request; /explain traces at most 1000"), "\(error)")
+        }
+        #expect(try subjects(#"{"images": [\#(images.split(separator: ",").dropLast().joined(separator: ","))]}"#).count == 1_000)
+    }
+
     @Test func aReviewWithoutAnObjectNamesItsOperation() {
         let review = #"{"request": {"uid": "u", "kind": {"kind": "Pod"}, "resource": {"resource": "pods"}, "operation": "DELETE"}}"#
         do {
