@@ -67,10 +67,11 @@ public struct AdmissionReviewer: Sendable {
         let apiVersion = review.answerVersion
         let (patch, summary): (JSONPatch, AdmissionSummary)
         if ruleSet.runsWithoutWaiting {
-            // Nothing in these rules can wait, so nothing can outlast the deadline: skip the race and its two
-            // thread hand-offs.
+            // Nothing in these rules waits, so there is nothing to race: skip the race and its two thread hand-offs.
+            // Their work is bounded per image (regex match limits), but not per pod, so `rewrite` checks the
+            // deadline between containers.
             var inlineSummary = AdmissionSummary(request: request)
-            patch = await rewrite(request, ruleSet: ruleSet, summary: &inlineSummary)
+            patch = await rewrite(request, ruleSet: ruleSet, summary: &inlineSummary, until: .now + deadline)
             summary = inlineSummary
         } else {
             (patch, summary) = await rewriteWithinDeadline(request, ruleSet: ruleSet)
@@ -105,11 +106,15 @@ public struct AdmissionReviewer: Sendable {
         if let finished { return finished }
         var summary = AdmissionSummary(request: request)
         summary.timedOut = true
-        summary.warnings.append("k8s-image-replacer: rewriting took longer than \(deadline); pod admitted unchanged")
+        summary.warnings.append(Self.timeoutWarning(deadline))
         return (JSONPatch(), summary)
     }
 
-    private func rewrite(_ request: AdmissionRequest, ruleSet: RuleSet, summary: inout AdmissionSummary) async -> JSONPatch {
+    /// The patch for `request`. Past `until` (checked before each container) it gives up: the pod is admitted
+    /// unchanged, with the warning a timed-out admission gets.
+    private func rewrite(
+        _ request: AdmissionRequest, ruleSet: RuleSet, summary: inout AdmissionSummary, until: ContinuousClock.Instant? = nil
+    ) async -> JSONPatch {
         let found: ReviewSubjects
         switch ReviewSubjects.of(request, podTemplates: ruleSet.admission.podTemplates) {
         case .success(let subjects): found = subjects
@@ -123,6 +128,15 @@ public struct AdmissionReviewer: Sendable {
         var patch = JSONPatch()
         var originals: [String: String] = [:]
         for subject in found.subjects {
+            if let until, ContinuousClock.now >= until {
+                // Nothing of this pass is applied, so nothing of it is counted as applied either.
+                summary.rewrites = []
+                summary.rewrittenBy = []
+                summary.fellBackBy = []
+                summary.timedOut = true
+                summary.warnings.append(Self.timeoutWarning(deadline))
+                return JSONPatch()
+            }
             // `isEmpty` first: most pods carry no annotation, and the lookup would hash the label for nothing.
             if !recorded.isEmpty, let original = recorded[subject.label],
                 await ReviewSubjects.isEarlierAnswer(subject.image, of: original, context: subject.context, pipeline: pipeline)
@@ -190,6 +204,10 @@ public struct AdmissionReviewer: Sendable {
             patch.replace(pointer, with: Self.json(recorded.merging(originals) { _, new in new }))
         }
         return false
+    }
+
+    static func timeoutWarning(_ deadline: Duration) -> String {
+        "k8s-image-replacer: rewriting took longer than \(deadline); pod admitted unchanged"
     }
 
     /// A warning for the user, `kind/name: text`. The container label is shortened first when the whole would

@@ -301,6 +301,18 @@ import ReplacerServer
     }
 }
 
+/// Burns 40 ms of CPU per image without waiting, to stand for regex rules at their match limits.
+struct BusyMatcher: Matcher {
+    static let id = "busy"
+    static let runsWithoutWaiting = true
+    init(configuration: MatcherConfiguration) throws {}
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
+        let end = ContinuousClock.now + .milliseconds(40)
+        while ContinuousClock.now < end {}
+        return .rewrite(to: "busy.corp/x", rule: "busy")
+    }
+}
+
 /// Sleeps before answering, to stand for a registry lookup that hangs.
 struct SlowMatcher: Matcher {
     static let id = "slow"
@@ -330,6 +342,23 @@ struct StuckMatcher: Matcher {
 }
 
 @Suite struct AdmissionDeadlineTests {
+    /// Stages that never wait skip the deadline race, but their work adds up over a pod's containers: the deadline
+    /// is checked between containers, and a pod past it is admitted unchanged with the timeout warning.
+    @Test func inlineStagesStopAtTheDeadlineBetweenContainers() async throws {
+        let rules = try await RuleSetLoader(registry: try MatcherRegistry([BusyMatcher.self])).load(
+            text: "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: cpu, matcher: busy}]\n", file: "r.yaml")
+        #expect(rules.runsWithoutWaiting)
+        let object = pod(containers: (0..<20).map { "app\($0)" })
+        let started = ContinuousClock.now
+        let outcome = await AdmissionReviewer(deadline: .milliseconds(150)).review(review(object), ruleSet: rules)
+        let elapsed = ContinuousClock.now - started
+        guard case .answer(_, let summary) = outcome else { Issue.record("no answer"); return }
+        #expect(summary.timedOut && summary.rewrites.isEmpty)
+        #expect(summary.warnings.contains { $0.contains("pod admitted unchanged") })
+        // Twenty containers would take 800 ms; it stops at the first container past 150 ms.
+        #expect(elapsed < .milliseconds(600), "\(elapsed)")
+    }
+
     /// A stage that sleeps (and stops when cancelled) and one that ignores cancellation: either way the answer
     /// comes at the deadline, not when the stage is done (a task group would wait the stuck one's 20 s).
     @Test(arguments: [SlowMatcher.id, StuckMatcher.id])
