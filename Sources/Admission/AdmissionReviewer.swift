@@ -13,7 +13,8 @@ import ReplacerCore
 /// know (a refused rewrite, a failing stage); only a body that is not an AdmissionReview at all is rejected, with
 /// HTTP 400, because there is no request to answer.
 public struct AdmissionReviewer: Sendable {
-    /// Records the images as they were before the first rewrite, as JSON keyed by `kind/name`.
+    /// Records, as JSON keyed by `kind/name`, the image each container had before this webhook last rewrote it;
+    /// what lets a later pass recognise its own answer (`ReviewSubjects.isEarlierAnswer`).
     public static let originalImagesAnnotation = "k8s-image-replacer.dev/original-images"
     /// `"true"` on a pod (or pod template) opts it out of every rewrite.
     public static let skipAnnotation = "k8s-image-replacer.dev/skip"

@@ -94,16 +94,22 @@ package struct ReviewSubjects: Sendable {
     }
 
     /// Whether `image` is this webhook's own earlier answer for a container whose recorded original is
-    /// `original`: the rules, as they are now, make exactly `image` of it.
+    /// `original`: the rules, as they are now, make `image` of it, or the same repository with another tag or
+    /// digest (another webhook after us pinned our answer to a digest, or a user moved it to another tag of our
+    /// mirror).
     ///
     /// Such a container is left alone (a reinvocation, or a pod re-applied with the annotation): rewriting the
     /// output again could apply a rule that is not idempotent on its own output. When the rules have changed
-    /// since, the image is no longer their answer and is evaluated like any other.
+    /// since and name another repository, the image is no longer their answer and is evaluated like any other.
     package static func isEarlierAnswer(
         _ image: String, of original: String, context: EvaluationContext, pipeline: Pipeline
     ) async -> Bool {
         guard original != image else { return false }
         let earlier = await pipeline.run(original, context: context, trace: false)
-        return earlier.denial == nil && earlier.changed && earlier.image == image
+        guard earlier.denial == nil, earlier.changed else { return false }
+        if earlier.image == image { return true }
+        guard let ours = try? ImageReference.normalized(earlier.image), let now = try? ImageReference.normalized(image)
+        else { return false }
+        return ours.name == now.name
     }
 }

@@ -127,6 +127,18 @@ import ReplacerServer
         #expect(again.patch == nil, "a reinvocation must not prefix the images a second time")
         #expect(summary.rewrites.isEmpty)
 
+        // Another webhook after us pinned our answer to a digest: the repository is still ours, so it is left alone
+        // (and its recorded original kept) rather than prefixed again.
+        let digest = "sha256:" + String(repeating: "5e", count: 32)
+        var pinned = patched
+        var pinnedSpec = pinned["spec"] as! [String: Any]
+        pinnedSpec["containers"] = [
+            ["name": "c0", "image": "cache.corp/docker.io/library/nginx:1.25@\(digest)"],
+            ["name": "c1", "image": "cache.corp/quay.io/app:1"],
+        ]
+        pinned["spec"] = pinnedSpec
+        #expect(try await answer(review(pinned), rules: rules).0.patch == nil, "a digest added by someone else is not ours to prefix")
+
         // An image the user changed in an UPDATE is not the webhook's output: it is rewritten as usual, and it
         // becomes the container's recorded original, so a reinvocation for this update changes nothing either.
         var edited = patched
