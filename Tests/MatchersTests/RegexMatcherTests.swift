@@ -133,12 +133,20 @@ import ReplacerCore
                     replace: 'mirror.example.com/quay/$1@sha256:$2'
                   - match: '^ghcr\\.io/([^@:]+):([^@]+)@(sha256:[0-9a-f]{64})$'
                     replace: 'mirror.example.com/ghcr/$1:$2@$3'
+                  - match: '^docker\\.io/([^@:]+)@sha512:([0-9a-f]{128})$'
+                    replace: 'mirror.example.com/hub/$1@sha512:$2'
+                  - match: '^docker\\.io/([^@:]+)@sha384:([0-9a-f]{96})$'
+                    replace: 'mirror.example.com/hub/$1@sha384:$2'
             """
         let pipeline = try await loadStage("regex", body)
         #expect(await pipeline.run("gcr.io/a/b:1@sha256:\(hex)").image == "mirror.example.com/a/b@sha256:\(hex)")
         #expect(await pipeline.run("quay.io/c/d:2@sha256:\(hex)").image == "mirror.example.com/quay/c/d@sha256:\(hex)")
         // No one sample for all three groups parses (a tag and a digest differ): only per-group samples load it.
         #expect(await pipeline.run("ghcr.io/e:3@sha256:\(hex)").image == "mirror.example.com/ghcr/e:3@sha256:\(hex)")
+        let hex512 = String(repeating: "4f", count: 64)
+        #expect(await pipeline.run("docker.io/f/g@sha512:\(hex512)").image == "mirror.example.com/hub/f/g@sha512:\(hex512)")
+        let hex384 = String(repeating: "4f", count: 48)
+        #expect(await pipeline.run("docker.io/f/g@sha384:\(hex384)").image == "mirror.example.com/hub/f/g@sha384:\(hex384)")
     }
 
     @Test func reasonsAreGivenWhenExplaining() async throws {

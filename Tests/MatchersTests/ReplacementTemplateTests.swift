@@ -122,6 +122,11 @@ import Testing
         #expect(none.hint.contains("no capturing groups"))
     }
 
+    @Test func charactersBeforeReferencesAreWhatTheLiteralsEndWith() throws {
+        #expect(try ReplacementTemplate("m/$1@$2", for: Self.ghcr).charactersBeforeReferences == ["/", "@"])
+        #expect(try ReplacementTemplate("$1$2:x", for: Self.ghcr).charactersBeforeReferences == [nil, nil])
+    }
+
     @Test func expandingEveryGroupSubstitutesTheSample() throws {
         let template = try ReplacementTemplate("m/${org}/$2$$${0}", for: Self.ghcr)
         #expect(template.expandingEveryGroup(as: "x") == "m/x/x$x")

@@ -45,6 +45,23 @@ public struct ReplacementTemplate: Sendable, Equatable {
         segments.count { if case .literal = $0 { false } else { true } }
     }
 
+    /// For each group reference, in order, the character of literal text right before it: `@` for the `$2` of
+    /// `mirror/$1@$2`, nil when the reference starts the template or follows another. What a load-time check can
+    /// go by to guess which part of a reference a capture fills.
+    public var charactersBeforeReferences: [Character?] {
+        var result: [Character?] = []
+        var previous: Character?
+        for segment in segments {
+            switch segment {
+            case .literal(let text): previous = text.last
+            case .group, .namedGroup:
+                result.append(previous)
+                previous = nil
+            }
+        }
+        return result
+    }
+
     /// The template with every group reference (numbered, named, and `$0`) replaced by `sample`. For load-time
     /// plausibility checks of what the template can produce, without a subject; not for rewriting.
     public func expandingEveryGroup(as sample: String) -> String {

@@ -69,14 +69,22 @@ struct RegexRule: Sendable {
     /// never refuse one that some image could turn into a reference.
     ///
     /// Each reference gets its own sample, because references usually fill different parts: a path, a tag after a
-    /// literal `:`, a digest after a literal `@` (`mirror/$1@$2`). Every combination is tried for up to
-    /// `exhaustiveReferences` references; a template with more references that no uniform sample satisfies is
-    /// given the benefit of the doubt (the run-time check still refuses what does not parse).
+    /// literal `:`, a digest after a literal `@` (`mirror/$1@$2`). The guess from the character before each
+    /// reference settles the usual templates in one parse; then every uniform sample; then every combination, for
+    /// up to `exhaustiveReferences` references (a template with more that nothing so far satisfied is given the
+    /// benefit of the doubt: the run-time check still refuses what does not parse).
     static func canProduceReference(_ template: ReplacementTemplate, pattern: PCRE2Pattern) -> Bool {
         func parses(_ text: String) -> Bool { (try? ImageReference.normalized(text)) != nil }
         let count = template.referenceCount
         if count == 0 { return parses(template.expandingEveryGroup(as: "")) }
-        // Uniform samples first: they settle the common templates (`mirror/$1`) in a try or two.
+        let guesses = template.charactersBeforeReferences.map { before -> String in
+            switch before {
+            case "@": "sha256:" + String(repeating: "a", count: 64)
+            case ":": "1"
+            default: "a"
+            }
+        }
+        if parses(template.expanding { guesses[$0] }) { return true }
         if captureSamples.contains(where: { parses(template.expandingEveryGroup(as: $0)) }) { return true }
         guard count > 1 else { return false }
         guard count <= exhaustiveReferences else { return true }
@@ -95,12 +103,13 @@ struct RegexRule: Sendable {
     }
 
     /// What a capture might hold in an image reference: a name component, a tag, a path, name and tag, nothing
-    /// (an optional group), a digest and a digest's hex.
+    /// (an optional group), a digest, and a digest's hex for each algorithm (sha256, sha384, sha512).
     static let captureSamples = [
         "a", "1", "a/a", "a:1", "", "sha256:" + String(repeating: "a", count: 64), String(repeating: "a", count: 64),
+        String(repeating: "a", count: 96), String(repeating: "a", count: 128),
     ]
-    /// Up to this many references, every combination of samples is tried (7⁴ = 2,401 parses at most, once per
-    /// rule at load time).
+    /// Up to this many references, every combination of samples is tried when the guesses fail (9⁴ = 6,561
+    /// parses at most, once per rule at load time, and only for templates that are probably wrong).
     static let exhaustiveReferences = 4
 
     /// PCRE2 reports byte offsets into the pattern; point the error at that column when the pattern sits on one
