@@ -52,15 +52,8 @@ public struct AdmissionReviewer: Sendable {
                 : ""
             return .rejected(status: 400, message: "the body is not an AdmissionReview: \(error)\(hint)")
         }
-        // Both are optional (the request is what matters), but when present they must say AdmissionReview: a
-        // Pod or another object posted here by mistake would otherwise be read as an empty review.
-        if let kind = review.kind, kind != "AdmissionReview" {
-            return .rejected(status: 400, message: "the body is a \(kind), not an AdmissionReview")
-        }
-        if let version = review.apiVersion, version != "admission.k8s.io/v1", version != "admission.k8s.io/v1beta1" {
-            return .rejected(
-                status: 400,
-                message: "apiVersion \(version) is not admission.k8s.io/v1 (or v1beta1); the API server sends those")
+        if let problem = Self.envelopeProblem(kind: review.kind, apiVersion: review.apiVersion) {
+            return .rejected(status: 400, message: problem)
         }
         guard let request = review.request else {
             return .rejected(status: 400, message: "the AdmissionReview has no \"request\"")
@@ -205,6 +198,17 @@ public struct AdmissionReviewer: Sendable {
             patch.replace(pointer, with: Self.json(recorded.merging(originals) { _, new in new }))
         }
         return false
+    }
+
+    /// Why a review's `kind` and `apiVersion` are not an AdmissionReview's, or nil. Both are optional (the request
+    /// is what matters), but when present they must say AdmissionReview: a Pod or another object posted by mistake
+    /// would otherwise be read as an empty review. `/explain` asks the same of the reviews it is given.
+    package static func envelopeProblem(kind: String?, apiVersion: String?) -> String? {
+        if let kind, kind != "AdmissionReview" { return "the body is a \(kind), not an AdmissionReview" }
+        if let apiVersion, apiVersion != "admission.k8s.io/v1", apiVersion != "admission.k8s.io/v1beta1" {
+            return "apiVersion \(apiVersion) is not admission.k8s.io/v1 (or v1beta1); the API server sends those"
+        }
+        return nil
     }
 
     static func timeoutWarning(_ deadline: Duration) -> String {

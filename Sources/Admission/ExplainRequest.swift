@@ -94,13 +94,16 @@ package struct ExplainRequest: Sendable {
 
     private func allSubjects(podTemplates: Bool) throws(ExplainRequestError) -> (subjects: [Subject], recorded: [String: String]) {
         if let request {
+            if let problem = AdmissionReviewer.envelopeProblem(kind: kind, apiVersion: apiVersion) {
+                throw ExplainRequestError(problem)
+            }
             guard request.object != nil else {
                 throw ExplainRequestError("the AdmissionReview has no object (operation \(request.operation ?? "unknown"))")
             }
             return try Self.subjects(ReviewSubjects.of(request, podTemplates: podTemplates))
         }
         if let object {
-            return try Self.subjects(ReviewSubjects.of(creating(object), podTemplates: podTemplates))
+            return try Self.subjects(ReviewSubjects.of(try creating(object), podTemplates: podTemplates))
         }
         let all = (image.map { [$0] } ?? []) + (images ?? [])
         guard !all.isEmpty else {
@@ -119,13 +122,19 @@ package struct ExplainRequest: Sendable {
 
     /// The CREATE request the API server would send for `object`, as the body's `kind` and `apiVersion` name it: a
     /// Pod by default, a workload kind in the group that defines it unless `apiVersion` says otherwise.
-    private func creating(_ object: KubernetesObject) -> AdmissionRequest {
+    private func creating(_ object: KubernetesObject) throws(ExplainRequestError) -> AdmissionRequest {
         let kind = self.kind ?? "Pod"
         var group = PodSpecLocation.templateKinds[kind]?.group ?? ""
         var version = "v1"
         if let apiVersion {
-            let parts = apiVersion.split(separator: "/", maxSplits: 1)
-            (group, version) = parts.count == 2 ? (String(parts[0]), String(parts[1])) : ("", apiVersion)
+            // `GROUP/VERSION`, or a bare version (`v1`, `v1beta1`) for the core group.
+            let parts = apiVersion.split(separator: "/", omittingEmptySubsequences: false)
+            switch parts.count {
+            case 2 where !parts[0].isEmpty && !parts[1].isEmpty: (group, version) = (String(parts[0]), String(parts[1]))
+            case 1 where apiVersion.wholeMatch(of: /v[0-9]+((alpha|beta)[0-9]+)?/) != nil: (group, version) = ("", apiVersion)
+            default:
+                throw ExplainRequestError("apiVersion \"\(apiVersion)\" is not GROUP/VERSION or a core version such as v1")
+            }
         }
         return AdmissionRequest(
             uid: "", kind: .init(group: group, version: version, kind: kind),

@@ -73,6 +73,23 @@ import Testing
         #expect(try subjects(#"{"images": [\#(images.split(separator: ",").dropLast().joined(separator: ","))]}"#).count == 1_000)
     }
 
+    /// What `/mutate` refuses as a review, `/explain` refuses too; an object's apiVersion must be one.
+    @Test(arguments: [
+        (#"{"kind": "Pod", "request": {"uid": "u", "object": {"spec": {"containers": []}}}}"#, "the body is a Pod, not an AdmissionReview"),
+        (#"{"apiVersion": "admission.k8s.io/v2", "request": {"uid": "u", "object": {}}}"#, "is not admission.k8s.io/v1"),
+        (#"{"apiVersion": "example.com/", "kind": "PodTemplate", "template": {}}"#, "is not GROUP/VERSION"),
+        (#"{"apiVersion": "apps", "kind": "Deployment", "spec": {}}"#, "is not GROUP/VERSION"),
+        (#"{"apiVersion": "", "kind": "Deployment", "spec": {}}"#, "is not GROUP/VERSION"),
+    ])
+    func envelopesAndVersionsAreChecked(_ json: String, _ message: String) {
+        do {
+            _ = try subjects(json, podTemplates: true)
+            Issue.record("traced: \(json)")
+        } catch {
+            #expect("\(error)".contains(message), "\(error)")
+        }
+    }
+
     @Test func aReviewWithoutAnObjectNamesItsOperation() {
         let review = #"{"request": {"uid": "u", "kind": {"kind": "Pod"}, "resource": {"resource": "pods"}, "operation": "DELETE"}}"#
         do {
