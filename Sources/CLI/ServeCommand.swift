@@ -123,6 +123,9 @@ struct ServeCommand: AsyncParsableCommand {
         for (name, value) in [("--port", port), ("--probe-port", probePort)] where !(0...65535).contains(value) {
             throw ValidationError("\(name) must be between 0 and 65535 (0: any free port), not \(value)")
         }
+        if port == probePort && port != 0 {
+            throw ValidationError("--port and --probe-port are both \(port); the TLS and probe ports must differ")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard logFlushInterval >= 0, logFlushInterval <= 10 else {
             throw ValidationError("--log-flush-interval must be between 0 and 10 seconds")

@@ -296,7 +296,7 @@ extension ServeCommandTests {
     @Test(arguments: [
         ["--idle-timeout", "0"], ["--handshake-timeout", "-1"], ["--read-timeout", "5000"], ["--read-timeout", "nan"],
         ["--shutdown-delay", "-1"], ["--shutdown-delay", "301"], ["--request-timeout", "30"],
-        ["--request-timeout", "8000"], ["--request-timeout", "0"], ["--port", "95000"], ["--probe-port", "-1"],
+        ["--request-timeout", "8000"], ["--request-timeout", "0"], ["--port", "95000"], ["--probe-port", "-1"], ["--port", "9000", "--probe-port", "9000"],
     ])
     func connectionTimeoutsOutOfRangeAreRefused(_ flag: [String]) {
         #expect {

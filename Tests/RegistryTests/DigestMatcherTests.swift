@@ -51,6 +51,16 @@ func rules(_ stages: String) async throws -> RuleSet {
         #expect(result.stages.first?.outcome == .noMatch)
         #expect(result.stages.first?.detail == "foo_bar.com/x names no registry host, so there is no registry to resolve its tag")
         await ruleSet.shutdown()
+
+        // Under onError: deny an image that cannot be pinned stops the pod, whatever the reason.
+        let strict = try await rules("""
+              - name: pin
+                matcher: digest
+                options: {onError: deny}
+            """)
+        let denied = await Pipeline(strict).run("foo_bar.com/x:1")
+        #expect(denied.denial?.contains("names no registry host") == true, "\(String(describing: denied.denial))")
+        await strict.shutdown()
     }
 
     @Test func digestOnlyOutputDropsTheTag() async throws {

@@ -59,8 +59,10 @@ public struct DigestMatcher: Matcher {
         }
         guard !source.domain.isEmpty else {
             // `foo_bar.com/x`: its first component is no valid host, so upstream reads it all as a path and there is
-            // no registry to ask.
-            return .noMatch("\(source.name) names no registry host, so there is no registry to resolve its tag")
+            // no registry to ask: the image cannot be pinned, which `onError: deny` says must stop the pod.
+            let reason = "\(source.name) names no registry host, so there is no registry to resolve its tag"
+            if options.onError == .deny { return .deny("cannot pin \(source): \(reason)", rule: "digest") }
+            return .noMatch(reason)
         }
         if !options.repositories.isEmpty {
             let name = source.name
