@@ -191,7 +191,10 @@ public struct AdmissionReviewer: Sendable {
             return false
         }
         guard let recorded else {
-            patch.replace(pointer, with: Self.json(originals))
+            // On UPDATE only changed containers are subjects: keep what the stored object recorded for the others,
+            // or a later pass (a pod from this template) would not recognise their images as ours.
+            let kept = found.location.onlyChanged ? found.previouslyRecordedOriginals ?? [:] : [:]
+            patch.replace(pointer, with: Self.json(kept.merging(originals) { _, new in new }))
             return true
         }
         if originals.contains(where: { recorded[$0.key] != $0.value }) {

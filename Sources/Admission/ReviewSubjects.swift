@@ -35,6 +35,8 @@ package struct ReviewSubjects: Sendable {
     package var location: PodSpecLocation
     /// The metadata of the pod (or pod template) the subjects belong to.
     package var metadata: ObjectMeta?
+    /// On UPDATE, the same metadata in the stored object.
+    package var oldMetadata: ObjectMeta? = nil
     package var subjects: [Subject]
 
     /// The subjects of `request`, or why the webhook leaves it alone. `podTemplates` is the rule file's
@@ -54,7 +56,7 @@ package struct ReviewSubjects: Sendable {
             }
         }
         guard let spec else { return .failure(Skip(description: "the object has no pod spec")) }
-        let old = request.oldObject.flatMap { location.resolve($0).spec }
+        let (old, oldMetadata) = request.oldObject.map { location.resolve($0) } ?? (nil, nil)
         var subjects: [Subject] = []
         for kind in location.kinds {
             let containers = spec.containers(kind)
@@ -78,13 +80,18 @@ package struct ReviewSubjects: Sendable {
                 subjects.append(Subject(kind: kind, index: index, name: name, image: image, context: context))
             }
         }
-        return .success(ReviewSubjects(location: location, metadata: metadata, subjects: subjects))
+        return .success(ReviewSubjects(location: location, metadata: metadata, oldMetadata: oldMetadata, subjects: subjects))
     }
 
     /// The images earlier passes recorded in the original-images annotation, by `kind/name`: empty when there is
     /// no such annotation, nil when there is one but it is not a JSON object of strings (someone else's edit: then
     /// nothing in it is trusted, and `/mutate` replaces it).
-    package var recordedOriginals: [String: String]? {
+    package var recordedOriginals: [String: String]? { Self.originals(in: metadata) }
+
+    /// On UPDATE, what the stored object's annotation recorded (see `recordedOriginals`); empty otherwise.
+    package var previouslyRecordedOriginals: [String: String]? { Self.originals(in: oldMetadata) }
+
+    private static func originals(in metadata: ObjectMeta?) -> [String: String]? {
         guard var text = metadata?.annotations?[AdmissionReviewer.originalImagesAnnotation] else { return [:] }
         return text.withUTF8 { bytes in
             var cursor = JSONCursor(bytes)

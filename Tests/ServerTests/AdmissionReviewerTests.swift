@@ -199,6 +199,26 @@ import ReplacerServer
         #expect(try await answer(review(patched), rules: rules).0.patch == nil)
     }
 
+    /// On UPDATE only changed containers are evaluated: an annotation made unreadable in the same update is
+    /// replaced by the stored object's entries for the others plus this pass's, not by this pass's alone.
+    @Test func anUnreadableAnnotationOnUpdateKeepsTheStoredEntries() async throws {
+        let rules = try await ruleSet(Self.prefixEverything)
+        let recorded = #"{"containers/c0":"nginx"}"#
+        let old = pod(
+            containers: ["cache.corp/docker.io/library/nginx", "redis"],
+            annotations: [AdmissionReviewer.originalImagesAnnotation: recorded])
+        let new = pod(
+            containers: ["cache.corp/docker.io/library/nginx", "busybox"],
+            annotations: [AdmissionReviewer.originalImagesAnnotation: "garbled"])
+        let (response, _) = try await answer(review(new, operation: "UPDATE", oldObject: old), rules: rules)
+        let patched = try apply(try #require(response.patch), to: new) as! [String: Any]
+        #expect(images(patched, ["spec"]) == ["cache.corp/docker.io/library/nginx", "cache.corp/docker.io/library/busybox"])
+        #expect(
+            annotations(patched)[AdmissionReviewer.originalImagesAnnotation]
+                == #"{"containers/c0":"nginx","containers/c1":"busybox"}"#)
+        #expect(try await answer(review(patched), rules: rules).0.patch == nil)
+    }
+
     @Test func aLongContainerNameDoesNotCutTheStageOutOfAWarning() async throws {
         // 15 + 63 + 2 characters of label put a 40-character stage name past the 120-character cut.
         let stage = "refuse-" + String(repeating: "s", count: 33)
