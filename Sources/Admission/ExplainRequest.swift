@@ -11,10 +11,13 @@ import ReplacerCore
 /// Read with the same strict reader as `/mutate`'s reviews, so the two agree on what a body says (a repeated member
 /// keeps its last value, as in the API server) and refuse the same malformed JSON with the same message.
 package struct ExplainRequest: Sendable {
+    /// One image to trace (with `images`, all are traced with one context).
     package var image: String?
     package var images: [String]?
+    /// The context of `image`/`images`, as a stage's `when` sees it; the pod's own for objects and reviews.
     package var namespace: String?
     package var labels: [String: String]?
+    /// `containers`, `initContainers` or `ephemeralContainers`; `containers` when absent.
     package var containerKind: String?
     /// The object's `apiVersion` and `kind`, when the body is an object; `kind` is "AdmissionReview" for a review.
     package var apiVersion: String?

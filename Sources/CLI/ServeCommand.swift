@@ -65,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Seconds a request has to arrive whole, head and body, from its first byte before the connection is closed.",
+            "Seconds a request has to arrive whole, head and body, from its first byte before its connection (HTTP/2: stream) is closed.",
             valueName: "seconds"))
     var readTimeout: Double = 10
 
