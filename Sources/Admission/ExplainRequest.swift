@@ -14,10 +14,13 @@ package struct ExplainRequest: Sendable {
     /// One image to trace (with `images`, all are traced with one context).
     package var image: String?
     package var images: [String]?
-    /// The context of `image`/`images`, as a stage's `when` sees it; the pod's own for objects and reviews.
+    /// The namespace of `image`/`images`, as a stage's `when` sees it; for an object, the namespace it is created
+    /// in (its metadata's when absent); unused for a review, which names its own.
     package var namespace: String?
+    /// The pod labels of `image`/`images`; objects and reviews carry their own.
     package var labels: [String: String]?
-    /// `containers`, `initContainers` or `ephemeralContainers`; `containers` when absent.
+    /// The container list of `image`/`images`: `containers` (when absent), `initContainers` or
+    /// `ephemeralContainers`.
     package var containerKind: String?
     /// The object's `apiVersion` and `kind`, when the body is an object; `kind` is "AdmissionReview" for a review.
     package var apiVersion: String?
