@@ -146,6 +146,10 @@ import ReplacerRegistry
                 let templates = try await server.post(client, "/explain", deployment)
                 #expect(templates.status == 400, "these rules leave pod templates alone, as /mutate does")
                 #expect(String(decoding: templates.body, as: UTF8.self).contains("podTemplates"))
+                // The same for the bare manifest, as the CREATE the API server would send for it.
+                let manifest = try JSONSerialization.data(withJSONObject: AdmissionReviewerTests.deployment())
+                let bare = try await server.post(client, "/explain", manifest)
+                #expect(bare.status == 400 && String(decoding: bare.body, as: UTF8.self).contains("podTemplates"))
             }
         }
     }
