@@ -90,6 +90,10 @@ package struct ExplainRequest: Sendable {
     /// `/mutate` would evaluate, with the same contexts (`podTemplates` is the running rules' switch); a request
     /// the webhook leaves alone is an error that says why.
     package func subjects(podTemplates: Bool) throws(ExplainRequestError) -> (subjects: [Subject], recorded: [String: String]) {
+        if image != nil || images != nil, request != nil || object != nil {
+            // Which would the caller mean? Saying so beats tracing one and silently dropping the other.
+            throw ExplainRequestError("give \"image\"/\"images\" or an object or an AdmissionReview, not both")
+        }
         let found = try allSubjects(podTemplates: podTemplates)
         guard found.subjects.count <= Self.maxSubjects else {
             throw ExplainRequestError(

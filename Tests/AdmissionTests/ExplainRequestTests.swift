@@ -80,6 +80,7 @@ import Testing
         (#"{"apiVersion": "example.com/", "kind": "PodTemplate", "template": {}}"#, "is not GROUP/VERSION"),
         (#"{"apiVersion": "apps", "kind": "Deployment", "spec": {}}"#, "is not GROUP/VERSION"),
         (#"{"apiVersion": "", "kind": "Deployment", "spec": {}}"#, "is not GROUP/VERSION"),
+        (#"{"image": "nginx", "spec": {"containers": []}}"#, "not both"),
     ])
     func envelopesAndVersionsAreChecked(_ json: String, _ message: String) {
         do {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import NIOSSL
 import Testing
 import ReplacerAdmission
@@ -57,6 +58,9 @@ import ReplacerRegistry
                 let wrong = try await server.send(client, .GET, "/mutate")
                 #expect(wrong.status == 405 && wrong.headers["Allow"] == ["POST"])
                 #expect(String(decoding: wrong.body, as: UTF8.self).contains("/mutate takes POST"))
+                for method: NIOHTTP1.HTTPMethod in [.HEAD, .OPTIONS, .DELETE] {
+                    #expect(try await server.send(client, method, "/explain").status == 405, "\(method)")
+                }
                 // Counted like the 400s; other suites run in parallel in this process and share the counter, so
                 // at least one more there; the warning logged beside the count is this server's alone.
                 #expect(metricValue(try await server.probe("/metrics").body, rejected) >= before + 1)

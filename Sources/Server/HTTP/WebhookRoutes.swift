@@ -41,9 +41,11 @@ struct WebhookRoutes: Sendable {
         }
         // Anything but POST on the two endpoints: say what they take, rather than Hummingbird's empty 404.
         for path in ["/mutate", "/explain"] {
-            for method: HTTPRequest.Method in [.get, .put, .patch, .delete] {
+            for method: HTTPRequest.Method in [.get, .head, .put, .patch, .delete, .options] {
                 router.on(RouterPath(path), method: method) { _, _ in
-                    var response = Self.error(status: 405, "\(path) takes POST with a JSON body")
+                    // An answer to HEAD has no body (HTTP/2 resets a stream that sends one).
+                    var response = method == .head
+                        ? Response(status: .methodNotAllowed) : Self.error(status: 405, "\(path) takes POST with a JSON body")
                     response.headers[.allow] = "POST"
                     return response
                 }
