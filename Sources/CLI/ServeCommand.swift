@@ -221,9 +221,11 @@ struct ServeCommand: AsyncParsableCommand {
                 commonName: "k8s-image-replacer development", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"]
             ).write(to: directory)
         }
+        var metadata: Logger.Metadata = ["ca": "\(ca)"]
+        // With --port 0 the port is known only once bound; the `serving` line that follows names it.
+        if port != 0 { metadata["try"] = "curl --cacert \(ca) https://localhost:\(port)/explain -d '{\"image\":\"nginx\"}'" }
         logger.notice(
-            "development certificate for localhost, 127.0.0.1 and ::1; trust its CA to call the server",
-            metadata: ["ca": "\(ca)", "try": "curl --cacert \(ca) https://localhost:\(port)/explain -d '{\"image\":\"nginx\"}'"])
+            "development certificate for localhost, 127.0.0.1 and ::1; trust its CA to call the server", metadata: metadata)
         return (certificate, key)
     }
 
