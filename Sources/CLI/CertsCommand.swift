@@ -66,9 +66,7 @@ enum CertsRunner {
         guard KubernetesNames.isDNSLabel(service) else {
             return usage("--service \"\(service)\" is not a Service name")
         }
-        guard KubernetesNames.isDNSLabel(namespace) else {
-            return usage("--namespace \"\(namespace)\" is not a namespace name")
-        }
+        if let problem = KubernetesNames.problem(withNamespace: namespace) { return usage(problem) }
         guard KubernetesNames.isDNSSubdomain(secret) else {
             return usage("--secret \"\(secret)\" is not a Secret name")
         }

@@ -50,9 +50,7 @@ enum ManifestsRunner {
         func usage(_ message: String) -> CommandOutput {
             CommandOutput(stderr: "error: \(message)\n", exitCode: CommandOutput.Code.usage)
         }
-        guard KubernetesNames.isDNSLabel(namespace) else {
-            return usage("--namespace \"\(namespace)\" is not a namespace name (lowercase letters, digits and '-')")
-        }
+        if let problem = KubernetesNames.problem(withNamespace: namespace) { return usage(problem) }
         do {
             _ = try ImageReference(parsing: image)
         } catch {
@@ -87,11 +85,7 @@ enum ManifestsRunner {
             renderer.rules = String(decoding: data, as: UTF8.self)
         }
         do {
-            var output = CommandOutput(stdout: try renderer.render(trust))
-            if namespace == "default" {
-                output.stderr = "warning: the webhook never rewrites pods in its own namespace, here \"default\"\n"
-            }
-            return output
+            return CommandOutput(stdout: try renderer.render(trust))
         } catch {
             return usage("\(error)")
         }

@@ -179,5 +179,9 @@ import Testing
             clusterDomain: "cluster.local",
             force: false)
         #expect(command.exitCode == 2 && command.stderr.contains("is not a Service name"))
+        let shared = CertsRunner.run(
+            service: "k8s-image-replacer", namespace: "kube-system", secret: "t", out: "/nonexistent", days: 1,
+            clusterDomain: "cluster.local", force: false)
+        #expect(shared.exitCode == 2 && shared.stderr.contains("is shared"), "\(shared.stderr)")
     }
 }

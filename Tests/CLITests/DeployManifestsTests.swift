@@ -167,6 +167,9 @@ import Yams
             to: directory, as: "r.yaml")
         let cases: [(String, String?, Bool, String, String?, Int32, String)] = [
             ("Team_A", nil, true, DeployManifests.defaultImage, nil, 2, "is not a namespace name"),
+            // The manifests label and own their namespace: a shared one would get Pod Security restricted.
+            ("kube-system", nil, true, DeployManifests.defaultImage, nil, 2, "--namespace kube-system is shared"),
+            ("default", nil, true, DeployManifests.defaultImage, nil, 2, "--namespace default is shared"),
             ("team-a", nil, false, DeployManifests.defaultImage, nil, 2, "give --ca-bundle FILE"),
             ("team-a", notPEM, true, DeployManifests.defaultImage, nil, 2, "not both"),
             ("team-a", notPEM, false, DeployManifests.defaultImage, nil, 2, "not a PEM certificate"),

@@ -36,6 +36,21 @@ struct TLSSecretManifest: Sendable {
 
 /// Kubernetes object names used on the command line: a DNS label (RFC 1123) for Services and namespaces.
 enum KubernetesNames {
+    /// Namespaces other things live in. The manifests create their namespace, label it for Pod Security
+    /// `restricted` (which would then refuse kube-proxy, CNI and CSI pods in kube-system), and `kubectl delete -f`
+    /// deletes it: none of these may be the webhook's.
+    static let sharedNamespaces: Set<String> = ["default", "kube-system", "kube-public", "kube-node-lease"]
+
+    /// Why `namespace` cannot hold the webhook, or nil.
+    static func problem(withNamespace namespace: String) -> String? {
+        guard isDNSLabel(namespace) else { return "--namespace \"\(namespace)\" is not a namespace name (lowercase letters, digits and '-')" }
+        guard !sharedNamespaces.contains(namespace) else {
+            return "--namespace \(namespace) is shared: the manifests create their namespace, label it for Pod Security "
+                + "restricted, and `kubectl delete -f` deletes it; give the webhook a namespace of its own"
+        }
+        return nil
+    }
+
     static func isDNSLabel(_ name: String) -> Bool {
         guard (1...63).contains(name.utf8.count), let first = name.utf8.first, let last = name.utf8.last else {
             return false
