@@ -74,6 +74,7 @@ enum ManifestsRunner {
         var renderer = ManifestRenderer(namespace: namespace, image: image)
         do {
             let ruleSet = try await RulesLoading.load(rulesPath, registry: registry)
+            renderer.podTemplates = ruleSet.admission.podTemplates
             await ruleSet.shutdown()
         } catch {
             return CommandOutput(stderr: "error: \(error)\n", exitCode: CommandOutput.Code.failure)

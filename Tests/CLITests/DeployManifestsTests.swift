@@ -122,6 +122,34 @@ import Yams
         #expect(await CheckRunner.run(rulesPath: path, registry: registry).exitCode == 0)
     }
 
+    /// A rule file that rewrites pod templates gets a webhook configuration that sends the workloads; the default
+    /// one sends pods only.
+    @Test(arguments: [false, true])
+    func workloadRulesFollowTheRuleFile(_ certManager: Bool) async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let certs = CertsRunner.run(
+            service: DeployManifests.serviceName, namespace: "webhooks", secret: DeployManifests.secretName,
+            out: directory.path, days: 30, clusterDomain: "cluster.local", force: false)
+        #expect(certs.exitCode == 0, "\(certs.stderr)")
+        let ca = directory.appendingPathComponent("ca.crt").path
+        let templates = try write(
+            DefaultRules.text.replacingOccurrences(of: "stages:", with: "admission: {podTemplates: true}\nstages:"),
+            to: directory, as: "rules.yaml")
+        for (rules, expected) in [(nil, [["pods"], ["pods/ephemeralcontainers"]]), (templates, [
+            ["pods"], ["pods/ephemeralcontainers"], ["deployments", "statefulsets", "daemonsets", "replicasets"],
+            ["jobs", "cronjobs"], ["replicationcontrollers", "podtemplates"],
+        ])] {
+            let output = await ManifestsRunner.run(
+                namespace: "webhooks", caBundlePath: certManager ? nil : ca, certManager: certManager,
+                image: DeployManifests.defaultImage, rulesPath: rules, registry: registry)
+            #expect(output.exitCode == 0, "\(output.stderr)")
+            let webhook = document(try yamlDocuments(output.stdout), kind: "MutatingWebhookConfiguration")
+            let sent = (value(webhook, "webhooks.0.rules") as? [[String: Any]])?.map { $0["resources"] as? [String] ?? [] }
+            #expect(sent == expected, "\(rules ?? "default rules")")
+        }
+    }
+
     @Test func certManagerVariantIsTheTemplateWithInjectionInsteadOfABundle() async throws {
         let output = await ManifestsRunner.run(
             namespace: "webhooks", caBundlePath: nil, certManager: true, image: DeployManifests.defaultImage,

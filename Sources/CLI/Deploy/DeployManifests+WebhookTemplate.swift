@@ -62,6 +62,11 @@ extension DeployManifests {
               #   apiVersions: [v1]
               #   resources: [jobs, cronjobs]
               #   scope: Namespaced
+              # - operations: [CREATE, UPDATE]
+              #   apiGroups: [""]
+              #   apiVersions: [v1]
+              #   resources: [replicationcontrollers, podtemplates]
+              #   scope: Namespaced
             # Never in front of its own pods (they could not start while it is down) nor of kube-system.
             # kubernetes.io/metadata.name is set on every namespace by the API server.
             namespaceSelector:

@@ -19,6 +19,9 @@ struct ManifestRenderer: Sendable {
     var image = DeployManifests.defaultImage
     /// The rule file for the ConfigMap.
     var rules = DefaultRules.text
+    /// The rule file's `admission.podTemplates`: the webhook configuration then sends the workloads too (the
+    /// embedded one has their rules commented out, for the default).
+    var podTemplates = false
 
     /// The multi-document YAML for `kubectl apply -f -`: the workload, then what makes the webhook trusted.
     func render(_ trust: Trust) throws(ManifestError) -> String {
@@ -34,13 +37,33 @@ struct ManifestRenderer: Sendable {
                 throw ManifestError(problem: "the CA bundle is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
             }
             let bundle = Data(pem.utf8).base64EncodedString()
-            let webhook = namespaced(DeployManifests.webhookTemplate)
+            let webhook = try withWorkloadRules(namespaced(DeployManifests.webhookTemplate))
                 .replacingOccurrences(of: DeployManifests.caBundlePlaceholder, with: bundle)
             return workload + "---\n" + webhook
         case .certManager:
             return workload + "---\n" + namespaced(DeployManifests.certManagerCertificates) + "---\n"
-                + namespaced(DeployManifests.certManagerWebhook)
+                + (try withWorkloadRules(namespaced(DeployManifests.certManagerWebhook)))
         }
+    }
+
+    /// The line that introduces the commented-out workload rules in the embedded webhook configurations.
+    static let workloadRulesMarker = "# With `admission: {podTemplates: true}` in the rule file, add the workloads as well:"
+
+    /// With `podTemplates`, the webhook configuration's workload rules uncommented; otherwise `text` as it is.
+    func withWorkloadRules(_ text: String) throws(ManifestError) -> String {
+        guard podTemplates else { return text }
+        var lines = text.components(separatedBy: "\n")
+        guard let marker = lines.firstIndex(where: { $0.hasSuffix(Self.workloadRulesMarker) }) else {
+            throw ManifestError(problem: "the embedded webhook configuration has no commented-out workload rules")
+        }
+        let indent = String(lines[marker].prefix { $0 == " " })
+        lines[marker] = indent + "# The rule file sets `admission: {podTemplates: true}`: the workloads as well."
+        var index = marker + 1
+        while index < lines.count, lines[index].hasPrefix(indent + "# - ") || lines[index].hasPrefix(indent + "#   ") {
+            lines[index] = indent + lines[index].dropFirst(indent.count + 2)
+            index += 1
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// The Namespace document alone, exactly as `render` has it, so applying it before or after does not fight
