@@ -190,6 +190,11 @@ import Yams
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let notPEM = try write("not a certificate\n", to: directory, as: "ca.crt")
+        let issued = directory.appendingPathComponent("issued")
+        #expect(CertsRunner.run(
+            service: DeployManifests.serviceName, namespace: "team-a", secret: DeployManifests.secretName,
+            out: issued.path, days: 1, clusterDomain: "cluster.local", force: false).exitCode == 0)
+        let servingCertificate = issued.appendingPathComponent("tls.crt").path
         let broken = try write(
             "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages:\n  - name: x\n    matcher: nope\n",
             to: directory, as: "r.yaml")
@@ -201,6 +206,8 @@ import Yams
             ("team-a", nil, false, DeployManifests.defaultImage, nil, 2, "give --ca-bundle FILE"),
             ("team-a", notPEM, true, DeployManifests.defaultImage, nil, 2, "not both"),
             ("team-a", notPEM, false, DeployManifests.defaultImage, nil, 2, "not a PEM certificate"),
+            // The serving certificate in place of the CA: trusted until its first rotation, then nothing is.
+            ("team-a", servingCertificate, false, DeployManifests.defaultImage, nil, 2, "which is not a CA certificate"),
             ("team-a", "/nonexistent/ca.crt", false, DeployManifests.defaultImage, nil, 2, "cannot read"),
             ("team-a", nil, true, "Not An Image", nil, 2, "is not an image reference"),
             ("team-a", nil, true, DeployManifests.defaultImage, broken, 1, "r.yaml:5:14"),

@@ -1,4 +1,5 @@
 import Foundation
+import ReplacerServer
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -33,9 +34,7 @@ struct ManifestRenderer: Sendable {
             of: "image: \(DeployManifests.defaultImage)\n", with: "image: \(image)\n")
         switch trust {
         case .caBundle(let pem):
-            guard pem.contains("-----BEGIN CERTIFICATE-----") else {
-                throw ManifestError(problem: "the CA bundle is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
-            }
+            if let problem = WebhookCABundle.problem(pem) { throw ManifestError(problem: problem) }
             let bundle = Data(pem.utf8).base64EncodedString()
             let webhook = try withWorkloadRules(namespaced(DeployManifests.webhookTemplate))
                 .replacingOccurrences(of: DeployManifests.caBundlePlaceholder, with: bundle)

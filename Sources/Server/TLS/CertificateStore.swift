@@ -7,6 +7,7 @@ import HummingbirdHTTP2
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
+import SwiftASN1
 import X509
 
 /// The serving certificate and key, replaceable without a restart.
@@ -124,4 +125,29 @@ public struct TLSFilesError: Error, CustomStringConvertible, Sendable {
     public var path: String
     public var problem: String
     public var description: String { "\(path) \(problem)" }
+}
+
+/// The CA bundle a webhook configuration's `caBundle` holds: the API server trusts the serving certificate through
+/// it, so it must hold CA certificates, not the serving certificate itself.
+package enum WebhookCABundle {
+    /// Why `pem` cannot serve as the bundle, or nil. A serving certificate given by mistake (`tls.crt` for
+    /// `ca.crt`) works until its first rotation, and then every admission fails its TLS handshake.
+    package static func problem(_ pem: String) -> String? {
+        let certificates: [Certificate]
+        do {
+            certificates = try PEMDocument.parseMultiple(pemString: pem)
+                .filter { $0.discriminator == "CERTIFICATE" }
+                .map { try Certificate(derEncoded: $0.derBytes) }
+        } catch {
+            return "the CA bundle is not a PEM certificate (\(error))"
+        }
+        guard !certificates.isEmpty else { return "the CA bundle is not a PEM certificate (-----BEGIN CERTIFICATE-----)" }
+        for certificate in certificates {
+            guard case .isCertificateAuthority = try? certificate.extensions.basicConstraints else {
+                return "the CA bundle holds \(certificate.subject), which is not a CA certificate (no basicConstraints "
+                    + "CA:TRUE): give the CA's certificate (the ca.crt `certs` writes), not the serving certificate"
+            }
+        }
+        return nil
+    }
 }
