@@ -135,9 +135,7 @@ package enum WebhookCABundle {
     package static func problem(_ pem: String) -> String? {
         let certificates: [Certificate]
         do {
-            certificates = try PEMDocument.parseMultiple(pemString: pem)
-                .filter { $0.discriminator == "CERTIFICATE" }
-                .map { try Certificate(derEncoded: $0.derBytes) }
+            certificates = try Certificate.all(inPEM: pem)
         } catch {
             return "the CA bundle is not a PEM certificate (\(error))"
         }
@@ -149,5 +147,15 @@ package enum WebhookCABundle {
             }
         }
         return nil
+    }
+}
+
+extension Certificate {
+    /// Every `CERTIFICATE` block of a PEM text, in order (other blocks, such as keys, are skipped); empty when there
+    /// is none. Throws when a block is not PEM or not a certificate.
+    static func all(inPEM text: String) throws -> [Certificate] {
+        try PEMDocument.parseMultiple(pemString: text)
+            .filter { $0.discriminator == "CERTIFICATE" }
+            .map { try Certificate(derEncoded: $0.derBytes) }
     }
 }

@@ -124,9 +124,7 @@ public final class ClientCAStore: Sendable {
         }
         let certificates: [Certificate]
         do {
-            certificates = try PEMDocument.parseMultiple(pemString: text)
-                .filter { $0.discriminator == "CERTIFICATE" }
-                .map { try Certificate(derEncoded: $0.derBytes) }
+            certificates = try Certificate.all(inPEM: text)
         } catch {
             throw TLSFilesError(path: path, problem: "is not a PEM CA bundle (\(error))")
         }
