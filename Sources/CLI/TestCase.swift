@@ -30,7 +30,7 @@ struct TestCase: Sendable {
     ///     unchanged: true
     /// ```
     static func load(text: String, file: String) throws(RuleFileError) -> [TestCase] {
-        let root = try ConfigReader().read(text, file: file, document: "the case file")
+        let root = try ConfigReader().read(text, file: file, document: "the case file", emptyHint: "list the cases under `cases:`")
         let top = try root.object("the case file", allowed: ["cases"])
         let items = try top.require("cases", hint: "list the cases under `cases:`").list("cases")
         var cases: [TestCase] = []

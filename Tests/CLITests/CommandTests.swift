@@ -125,7 +125,9 @@ import ReplacerServer
     @Test func anEmptyCaseFileIsCalledOne() throws {
         let path = try write("", to: try temporaryDirectory(), as: "cases.yaml")
         #expect(throws: RuleFileError.self) { try TestCase.load(contentsOf: path) }
-        do { _ = try TestCase.load(contentsOf: path) } catch { #expect(error.message == "the case file is empty") }
+        do { _ = try TestCase.load(contentsOf: path) } catch {
+            #expect(error.message == "the case file is empty" && error.hint == "list the cases under `cases:`")
+        }
         do { _ = try TestCase.load(contentsOf: "/tmp") } catch { #expect(error.message == "cannot read the case file: it is a directory") }
     }
 

@@ -17,8 +17,13 @@ public struct ConfigReader: Sendable {
     }
 
     /// Parses `text`; `file` is used in positions only.
-    /// - Parameter document: what the file is, for the error about an empty one ("the rule file", "the case file").
-    public func read(_ text: String, file: String, document: String = "the rule file") throws(RuleFileError) -> ConfigNode {
+    /// - Parameters:
+    ///   - document: what the file is, for the error about an empty one ("the rule file", "the case file").
+    ///   - emptyHint: how to start such a file, for the same error.
+    public func read(
+        _ text: String, file: String, document: String = "the rule file",
+        emptyHint: String? = "start with `apiVersion: \(RuleSet.apiVersion)`"
+    ) throws(RuleFileError) -> ConfigNode {
         let start = SourceLocation(file: file, line: 1, column: 1)
         guard text.utf8.count <= maxBytes else {
             throw RuleFileError(
@@ -38,9 +43,7 @@ public struct ConfigReader: Sendable {
             throw RuleFileError("cannot parse: \(error)", at: start)
         }
         guard let root else {
-            throw RuleFileError(
-                "\(document) is empty", at: start,
-                hint: document == "the rule file" ? "start with `apiVersion: \(RuleSet.apiVersion)`" : nil)
+            throw RuleFileError("\(document) is empty", at: start, hint: emptyHint)
         }
         var budget = maxNodes
         return try convert(root, file: file, budget: &budget)
