@@ -1,8 +1,7 @@
 import Benchmark
+import ReplacerAdmission
 import ReplacerBenchmarkSupport
 import ReplacerCore
-import ReplacerAdmission
-
 
 // The admission reviewer, `AdmissionReviewer().review(body, ruleSet:)`, on a 3-container Pod AdmissionReview
 // (JSON decode, the five-stage pipeline per container, JSON Patch and response encode), next to its parts

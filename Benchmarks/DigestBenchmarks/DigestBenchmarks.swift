@@ -57,7 +57,8 @@ struct DigestFixture: @unchecked Sendable {
     let input: ImageInput
 
     init(registry: String, ttl: String) async throws {
-        let ruleSet = try await RuleSetFactory.load("""
+        let ruleSet = try await RuleSetFactory.load(
+            """
             apiVersion: k8s-image-replacer/v1
             kind: RuleSet
             stages:
@@ -67,8 +68,11 @@ struct DigestFixture: @unchecked Sendable {
             """)
         matcher = ruleSet.stages[0].matcher
         input = try ImageInput("\(registry)/bench/app:v1")
-        guard try await matcher.evaluate(input, context: EvaluationContext()).rewrittenImage?.contains("@sha256:") == true else {
-            fatalError("\(registry)/bench/app:v1 did not resolve; start the registry with Benchmarks/load/digest-bench.sh")
+        guard
+            try await matcher.evaluate(input, context: EvaluationContext()).rewrittenImage?.contains("@sha256:") == true
+        else {
+            fatalError(
+                "\(registry)/bench/app:v1 did not resolve; start the registry with Benchmarks/load/digest-bench.sh")
         }
     }
 }

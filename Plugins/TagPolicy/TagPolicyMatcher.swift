@@ -52,7 +52,9 @@ public struct TagPolicyMatcher: Matcher {
     public func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
         let reference = image.reference
         if reference.digest != nil { return .noMatch("pinned by digest") }
-        if let tag = reference.tag, !floatingTags.contains(tag) { return .noMatch(context.explaining ? "tag \(tag) does not float" : nil) }
+        if let tag = reference.tag, !floatingTags.contains(tag) {
+            return .noMatch(context.explaining ? "tag \(tag) does not float" : nil)
+        }
         guard let rule = rules.first(where: { $0.covers(reference.name) }) else {
             return .noMatch(context.explaining ? "no rule for \(reference.name)" : nil)
         }

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 // The parts of `admission.k8s.io/v1` AdmissionReview that the webhook reads and writes. Decoding ignores every

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import ReplacerCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Turns an AdmissionReview into its answer: the pipeline applied to every container image the request allows
 /// the webhook to change, as a JSON Patch.
@@ -45,9 +46,11 @@ public struct AdmissionReviewer: Sendable {
         } catch {
             // A top-level `kind` that is an object is an AdmissionRequest's GroupVersionKind: someone posted the
             // request (as many policy test fixtures store it) without the AdmissionReview around it.
-            let kindIsObject = error.path == ["kind"] && error.kind == .wrongType(expected: "a string")
+            let kindIsObject =
+                error.path == ["kind"] && error.kind == .wrongType(expected: "a string")
                 && error.offset.map { $0 < body.count && body[body.startIndex + $0] == UInt8(ascii: "{") } == true
-            let hint = kindIsObject
+            let hint =
+                kindIsObject
                 ? #"; this looks like a bare AdmissionRequest: wrap it as {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{...}}"#
                 : ""
             return .rejected(status: 400, message: "the body is not an AdmissionReview: \(error)\(hint)")
@@ -91,7 +94,9 @@ public struct AdmissionReviewer: Sendable {
 
     /// Races the rewrite against the deadline; on timeout the pod is admitted unchanged with a warning, without
     /// waiting for a stage that does not stop when cancelled (see `DeadlineRace`).
-    private func rewriteWithinDeadline(_ request: AdmissionRequest, ruleSet: RuleSet) async -> (JSONPatch, AdmissionSummary) {
+    private func rewriteWithinDeadline(_ request: AdmissionRequest, ruleSet: RuleSet) async -> (
+        JSONPatch, AdmissionSummary
+    ) {
         let finished = await DeadlineRace.run(within: deadline) {
             var summary = AdmissionSummary(request: request)
             let patch = await self.rewrite(request, ruleSet: ruleSet, summary: &summary)
@@ -107,7 +112,8 @@ public struct AdmissionReviewer: Sendable {
     /// The patch for `request`. Past `until` (checked before each container) it gives up: the pod is admitted
     /// unchanged, with the warning a timed-out admission gets.
     private func rewrite(
-        _ request: AdmissionRequest, ruleSet: RuleSet, summary: inout AdmissionSummary, until: ContinuousClock.Instant? = nil
+        _ request: AdmissionRequest, ruleSet: RuleSet, summary: inout AdmissionSummary,
+        until: ContinuousClock.Instant? = nil
     ) async -> JSONPatch {
         let found: ReviewSubjects
         switch ReviewSubjects.of(request, podTemplates: ruleSet.admission.podTemplates) {
@@ -133,7 +139,8 @@ public struct AdmissionReviewer: Sendable {
             }
             // `isEmpty` first: most pods carry no annotation, and the lookup would hash the label for nothing.
             if !recorded.isEmpty, let original = recorded[subject.label],
-                await ReviewSubjects.isEarlierAnswer(subject.image, of: original, context: subject.context, pipeline: pipeline)
+                await ReviewSubjects.isEarlierAnswer(
+                    subject.image, of: original, context: subject.context, pipeline: pipeline)
             {
                 continue
             }
@@ -178,11 +185,15 @@ public struct AdmissionReviewer: Sendable {
     ) -> Bool {
         guard let metadata = found.metadata else {
             // JSON Patch `add` needs the parent to exist: a template may have no metadata, a pod no annotations.
-            patch.add(metadataPointer, .object(["annotations": .object([Self.originalImagesAnnotation: .string(Self.json(originals))])]))
+            patch.add(
+                metadataPointer,
+                .object(["annotations": .object([Self.originalImagesAnnotation: .string(Self.json(originals))])]))
             return false
         }
         guard let annotations = metadata.annotations else {
-            patch.add("\(metadataPointer)/annotations", .object([Self.originalImagesAnnotation: .string(Self.json(originals))]))
+            patch.add(
+                "\(metadataPointer)/annotations",
+                .object([Self.originalImagesAnnotation: .string(Self.json(originals))]))
             return false
         }
         let pointer = "\(metadataPointer)/annotations/\(Self.escapedAnnotationToken)"
@@ -252,6 +263,7 @@ public struct AdmissionReviewer: Sendable {
     }
 
     private static func path(_ codingPath: [any CodingKey]) -> String {
-        codingPath.isEmpty ? "the top level" : codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        codingPath.isEmpty
+            ? "the top level" : codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 }

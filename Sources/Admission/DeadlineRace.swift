@@ -57,11 +57,12 @@ package enum DeadlineRace {
                 if !state.finished { state.tasks = tasks }
                 return state.finished
             }
-            if finished { tasks.forEach { $0.cancel() } }
+            if finished { for task in tasks { task.cancel() } }
         }
 
         func finish(_ value: T?) {
-            let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T?, Never>?, [Task<Void, Never>]) in
+            let (continuation, tasks) = state.withLock {
+                state -> (CheckedContinuation<T?, Never>?, [Task<Void, Never>]) in
                 guard !state.finished else { return (nil, []) }
                 state.finished = true
                 defer {
@@ -70,7 +71,7 @@ package enum DeadlineRace {
                 }
                 return (state.continuation, state.tasks)
             }
-            tasks.forEach { $0.cancel() }
+            for task in tasks { task.cancel() }
             continuation?.resume(returning: value)
         }
     }

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import ReplacerCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A `/explain` body: one or more images with an optional context, a Kubernetes object (a Pod, or a workload with a
 /// pod template), or a whole AdmissionReview.
@@ -63,7 +64,9 @@ package struct ExplainRequest: Sendable {
             } else if key.is("labels") {
                 body.labels = try c.member("labels") { c throws(JSONReadError) in try c.readOptionalStringMap() }
             } else if key.is("containerKind") {
-                body.containerKind = try c.member("containerKind") { c throws(JSONReadError) in try c.readOptionalString() }
+                body.containerKind = try c.member("containerKind") { c throws(JSONReadError) in
+                    try c.readOptionalString()
+                }
             } else if key.is("apiVersion") {
                 body.apiVersion = try c.member("apiVersion") { c throws(JSONReadError) in try c.readOptionalString() }
             } else if key.is("kind") {
@@ -89,7 +92,9 @@ package struct ExplainRequest: Sendable {
     /// containers hold the webhook's own earlier answer. An object or an AdmissionReview gives the containers
     /// `/mutate` would evaluate, with the same contexts (`podTemplates` is the running rules' switch); a request
     /// the webhook leaves alone is an error that says why.
-    package func subjects(podTemplates: Bool) throws(ExplainRequestError) -> (subjects: [Subject], recorded: [String: String]) {
+    package func subjects(podTemplates: Bool) throws(ExplainRequestError) -> (
+        subjects: [Subject], recorded: [String: String]
+    ) {
         if image != nil || images != nil, request != nil || object != nil {
             // Which would the caller mean? Saying so beats tracing one and silently dropping the other.
             throw ExplainRequestError("give \"image\"/\"images\" or an object or an AdmissionReview, not both")
@@ -97,18 +102,22 @@ package struct ExplainRequest: Sendable {
         let found = try allSubjects(podTemplates: podTemplates)
         guard found.subjects.count <= Self.maxSubjects else {
             throw ExplainRequestError(
-                "\(found.subjects.count) images in one request; /explain traces at most \(Self.maxSubjects): split the request")
+                "\(found.subjects.count) images in one request; /explain traces at most \(Self.maxSubjects): split the request"
+            )
         }
         return found
     }
 
-    private func allSubjects(podTemplates: Bool) throws(ExplainRequestError) -> (subjects: [Subject], recorded: [String: String]) {
+    private func allSubjects(podTemplates: Bool) throws(ExplainRequestError) -> (
+        subjects: [Subject], recorded: [String: String]
+    ) {
         if let request {
             if let problem = AdmissionReviewer.envelopeProblem(kind: kind, apiVersion: apiVersion) {
                 throw ExplainRequestError(problem)
             }
             guard request.object != nil else {
-                throw ExplainRequestError("the AdmissionReview has no object (operation \(request.operation ?? "unknown"))")
+                throw ExplainRequestError(
+                    "the AdmissionReview has no object (operation \(request.operation ?? "unknown"))")
             }
             return try Self.subjects(ReviewSubjects.of(request, podTemplates: podTemplates))
         }
@@ -117,12 +126,15 @@ package struct ExplainRequest: Sendable {
         }
         let all = (image.map { [$0] } ?? []) + (images ?? [])
         guard !all.isEmpty else {
-            throw ExplainRequestError("give \"image\" or \"images\" (with optional namespace, labels, containerKind), a Pod or workload, or an AdmissionReview")
+            throw ExplainRequestError(
+                "give \"image\" or \"images\" (with optional namespace, labels, containerKind), a Pod or workload, or an AdmissionReview"
+            )
         }
         var kind = ContainerKind.containers
         if let containerKind {
             guard let parsed = ContainerKind(rawValue: containerKind) else {
-                throw ExplainRequestError("containerKind must be one of \(ContainerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ExplainRequestError(
+                    "containerKind must be one of \(ContainerKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             kind = parsed
         }
@@ -141,9 +153,11 @@ package struct ExplainRequest: Sendable {
             let parts = apiVersion.split(separator: "/", omittingEmptySubsequences: false)
             switch parts.count {
             case 2 where !parts[0].isEmpty && !parts[1].isEmpty: (group, version) = (String(parts[0]), String(parts[1]))
-            case 1 where apiVersion.wholeMatch(of: /v[0-9]+((alpha|beta)[0-9]+)?/) != nil: (group, version) = ("", apiVersion)
+            case 1 where apiVersion.wholeMatch(of: /v[0-9]+((alpha|beta)[0-9]+)?/) != nil:
+                (group, version) = ("", apiVersion)
             default:
-                throw ExplainRequestError("apiVersion \"\(apiVersion)\" is not GROUP/VERSION or a core version such as v1")
+                throw ExplainRequestError(
+                    "apiVersion \"\(apiVersion)\" is not GROUP/VERSION or a core version such as v1")
             }
         }
         return AdmissionRequest(
@@ -157,7 +171,8 @@ package struct ExplainRequest: Sendable {
         -> (subjects: [Subject], recorded: [String: String])
     {
         switch found {
-        case .success(let found): return (found.subjects.map { ($0.image, $0.context, $0.label) }, found.recordedOriginals ?? [:])
+        case .success(let found):
+            return (found.subjects.map { ($0.image, $0.context, $0.label) }, found.recordedOriginals ?? [:])
         case .failure(let skip): throw ExplainRequestError("the webhook would not rewrite this request: \(skip)")
         }
     }

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// An RFC 6902 JSON Patch document, as far as the webhook needs one: `replace` for images and `add` for the

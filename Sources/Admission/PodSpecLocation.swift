@@ -37,16 +37,22 @@ package struct PodSpecLocation: Sendable, Equatable {
         if group.isEmpty && resource == "pods" {
             switch request.subResource ?? "" {
             case "":
-                return .success(.init(specPointer: "/spec", metadataPointer: "/metadata", kinds: ContainerKind.allCases, onlyChanged: update))
+                return .success(
+                    .init(
+                        specPointer: "/spec", metadataPointer: "/metadata", kinds: ContainerKind.allCases,
+                        onlyChanged: update))
             case "ephemeralcontainers":
                 // The subresource only changes ephemeral containers; existing ones are immutable, so only new ones
                 // may be rewritten, and metadata changes would be dropped by the API server.
-                return .success(.init(specPointer: "/spec", metadataPointer: nil, kinds: [.ephemeralContainers], onlyChanged: true))
+                return .success(
+                    .init(specPointer: "/spec", metadataPointer: nil, kinds: [.ephemeralContainers], onlyChanged: true))
             case let other:
                 return .failure(.subresource("pods/\(other)"))
             }
         }
-        if let subResource = request.subResource, !subResource.isEmpty { return .failure(.subresource("\(resource)/\(subResource)")) }
+        if let subResource = request.subResource, !subResource.isEmpty {
+            return .failure(.subresource("\(resource)/\(subResource)"))
+        }
         // The object's own group (the request's kind); the resource's group is the same unless a webhook
         // configuration maps one resource onto another.
         let kindGroup = request.kind?.group ?? group
@@ -55,16 +61,23 @@ package struct PodSpecLocation: Sendable, Equatable {
             return .failure(.kind(named))
         }
         guard podTemplates else { return .failure(.templatesOff(kind)) }
-        return .success(.init(specPointer: template.spec, metadataPointer: template.metadata, kinds: ContainerKind.allCases, onlyChanged: update))
+        return .success(
+            .init(
+                specPointer: template.spec, metadataPointer: template.metadata, kinds: ContainerKind.allCases,
+                onlyChanged: update))
     }
 
     /// The pod spec and metadata this location points at in `object`.
     package func resolve(_ object: KubernetesObject) -> (spec: PodSpec?, metadata: ObjectMeta?) {
         switch specPointer {
         case "/spec":
-            (object.spec.map {
-                PodSpec(containers: $0.containers, initContainers: $0.initContainers, ephemeralContainers: $0.ephemeralContainers)
-            }, object.metadata)
+            (
+                object.spec.map {
+                    PodSpec(
+                        containers: $0.containers, initContainers: $0.initContainers,
+                        ephemeralContainers: $0.ephemeralContainers)
+                }, object.metadata
+            )
         case "/spec/template/spec": (object.spec?.template?.spec, object.spec?.template?.metadata)
         case "/spec/jobTemplate/spec/template/spec":
             (object.spec?.jobTemplate?.spec?.template?.spec, object.spec?.jobTemplate?.spec?.template?.metadata)

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import ReplacerCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The container images one admission request lets the webhook change, each with the context its rules see, or
 /// why the request is left alone as a whole.
@@ -50,7 +51,9 @@ package struct ReviewSubjects: Sendable {
         }
         let (spec, metadata) = location.resolve(object)
         if let annotations = metadata?.annotations {
-            if annotations[AdmissionReviewer.mirrorPodAnnotation] != nil { return .failure(Skip(description: "mirror pod")) }
+            if annotations[AdmissionReviewer.mirrorPodAnnotation] != nil {
+                return .failure(Skip(description: "mirror pod"))
+            }
             if annotations[AdmissionReviewer.skipAnnotation]?.lowercased() == "true" {
                 return .failure(Skip(description: "opted out by \(AdmissionReviewer.skipAnnotation)"))
             }
@@ -80,7 +83,8 @@ package struct ReviewSubjects: Sendable {
                 subjects.append(Subject(kind: kind, index: index, name: name, image: image, context: context))
             }
         }
-        return .success(ReviewSubjects(location: location, metadata: metadata, oldMetadata: oldMetadata, subjects: subjects))
+        return .success(
+            ReviewSubjects(location: location, metadata: metadata, oldMetadata: oldMetadata, subjects: subjects))
     }
 
     /// The images earlier passes recorded in the original-images annotation, by `kind/name`: empty when there is

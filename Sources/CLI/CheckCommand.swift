@@ -24,7 +24,9 @@ public enum CheckRunner {
             await ruleSet.shutdown()
             let stages = ruleSet.stages.map { "\($0.name) (\($0.matcherID))" }.joined(separator: ", ")
             let count = ruleSet.stages.count
-            guard count > 0 else { return CommandOutput(stdout: "\(ruleSet.source): OK, no stages: no image is rewritten\n") }
+            guard count > 0 else {
+                return CommandOutput(stdout: "\(ruleSet.source): OK, no stages: no image is rewritten\n")
+            }
             return CommandOutput(stdout: "\(ruleSet.source): OK, \(count) stage\(count == 1 ? "" : "s"): \(stages)\n")
         } catch {
             return CommandOutput(stderr: "error: \(error)\n", exitCode: CommandOutput.Code.failure)

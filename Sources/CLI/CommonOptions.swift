@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#endif
-import Foundation
 import ArgumentParser
+import Foundation
 import ReplacerCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#endif
 
 /// `--rules FILE`, shared by every command that evaluates rules.
 struct RulesOptions: ParsableArguments {

@@ -38,7 +38,8 @@ public enum ExplainRunner {
     public static func run(
         images: [String], rulesPath: String?, context: EvaluationContext, format: String, registry: MatcherRegistry
     ) async -> CommandOutput {
-        await run(images: images, rulesPath: rulesPath, context: context, format: OutputFormat(rawValue: format) ?? .text,
+        await run(
+            images: images, rulesPath: rulesPath, context: context, format: OutputFormat(rawValue: format) ?? .text,
             registry: registry)
     }
 

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#endif
-import Foundation
 import ArgumentParser
+import Foundation
 import ReplacerCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#endif
 
 /// The `k8s-image-replacer` command line: the root command and its explicit list of subcommands.
 public struct ReplacerCommand: AsyncParsableCommand {

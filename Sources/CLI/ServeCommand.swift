@@ -1,13 +1,14 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#endif
-import Foundation
 import ArgumentParser
+import Foundation
 import Logging
 import Metrics
 import Prometheus
 import ReplacerCore
 import ReplacerServer
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#endif
 
 /// `serve`: runs the admission webhook.
 struct ServeCommand: AsyncParsableCommand {
@@ -35,7 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
     var dev = false
 
     @Option(help: "Where --dev keeps its certificates.")
-    var devCertDir: String = FileManager.default.temporaryDirectory.appendingPathComponent("k8s-image-replacer-dev").path
+    var devCertDir: String = FileManager.default.temporaryDirectory.appendingPathComponent("k8s-image-replacer-dev")
+        .path
 
     @Option(help: "Address to listen on (default 0.0.0.0, or 127.0.0.1 with --dev).")
     var host: String?
@@ -49,7 +51,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body accepted, in bytes.")
     var maxBodyBytes = 8 << 20
 
-    @Option(help: "Seconds one admission may take before the pod is admitted unchanged; below the webhook's timeoutSeconds.")
+    @Option(
+        help: "Seconds one admission may take before the pod is admitted unchanged; below the webhook's timeoutSeconds."
+    )
     var requestTimeout: Double = 8
 
     @Option(help: "Seconds between checks of the rule and certificate files.")
@@ -141,7 +145,9 @@ struct ServeCommand: AsyncParsableCommand {
                     + "webhook's timeoutSeconds (10 by default); not \(requestTimeout)")
         }
         // The upper bound catches a value given in milliseconds.
-        for (name, value) in [("--idle-timeout", idleTimeout), ("--handshake-timeout", handshakeTimeout), ("--read-timeout", readTimeout)]
+        for (name, value) in [
+            ("--idle-timeout", idleTimeout), ("--handshake-timeout", handshakeTimeout), ("--read-timeout", readTimeout),
+        ]
         where !(value > 0 && value <= 3600) {
             throw ValidationError("\(name) must be more than 0 and at most 3600 seconds, not \(value)")
         }
@@ -183,7 +189,8 @@ struct ServeCommand: AsyncParsableCommand {
             try CommandOutput(stderr: "error: \(error)\n", exitCode: CommandOutput.Code.failure).emit()
             return
         }
-        var certificatePath = tlsCert ?? "", keyPath = tlsKey ?? ""
+        var certificatePath = tlsCert ?? ""
+        var keyPath = tlsKey ?? ""
         if dev {
             (certificatePath, keyPath) = try Self.developmentCertificate(in: devCertDir, port: port, logger: logger)
         }
@@ -191,10 +198,12 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.rulesBaseline = rulesBaseline
 
         let server = WebhookServer(
-            configuration: configuration, rules: RulesStore(ruleSet), loader: CommandEnvironment.loader(registry: registry),
+            configuration: configuration, rules: RulesStore(ruleSet),
+            loader: CommandEnvironment.loader(registry: registry),
             prometheus: prometheus, logger: logger)
         let stageList = ruleSet.stages.map { "\($0.name) (\($0.matcherID))" }.joined(separator: ", ")
-        let tlsHost = Self.hostForURL(configuration.host), probeHost = Self.hostForURL(configuration.probeHost)
+        let tlsHost = Self.hostForURL(configuration.host)
+        let probeHost = Self.hostForURL(configuration.probeHost)
         let executor = await EventLoopGlobalExecutor.runsTasksOnEventLoops() ? "event-loops" : "dispatch"
         try await server.run { ports in
             logger.info(
@@ -218,14 +227,18 @@ struct ServeCommand: AsyncParsableCommand {
         let ca = (directory as NSString).appendingPathComponent("ca.crt")
         if !FileManager.default.fileExists(atPath: certificate) || !FileManager.default.fileExists(atPath: key) {
             try DevelopmentCertificates(
-                commonName: "k8s-image-replacer development", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"]
+                commonName: "k8s-image-replacer development", dnsNames: ["localhost"],
+                ipAddresses: ["127.0.0.1", "::1"]
             ).write(to: directory)
         }
         var metadata: Logger.Metadata = ["ca": "\(ca)"]
         // With --port 0 the port is known only once bound; the `serving` line that follows names it.
-        if port != 0 { metadata["try"] = "curl --cacert \(ca) https://localhost:\(port)/explain -d '{\"image\":\"nginx\"}'" }
+        if port != 0 {
+            metadata["try"] = "curl --cacert \(ca) https://localhost:\(port)/explain -d '{\"image\":\"nginx\"}'"
+        }
         logger.notice(
-            "development certificate for localhost, 127.0.0.1 and ::1; trust its CA to call the server", metadata: metadata)
+            "development certificate for localhost, 127.0.0.1 and ::1; trust its CA to call the server",
+            metadata: metadata)
         return (certificate, key)
     }
 
@@ -233,4 +246,3 @@ struct ServeCommand: AsyncParsableCommand {
         host == "0.0.0.0" ? "localhost" : host.contains(":") ? "[\(host)]" : host
     }
 }
-

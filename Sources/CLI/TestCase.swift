@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import ReplacerCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// One expectation of a case file: an image in a context, and the image the rules must turn it into.
 struct TestCase: Sendable {
@@ -30,7 +31,8 @@ struct TestCase: Sendable {
     ///     unchanged: true
     /// ```
     static func load(text: String, file: String) throws(RuleFileError) -> [TestCase] {
-        let root = try ConfigReader().read(text, file: file, document: "the case file", emptyHint: "list the cases under `cases:`")
+        let root = try ConfigReader().read(
+            text, file: file, document: "the case file", emptyHint: "list the cases under `cases:`")
         let top = try root.object("the case file", allowed: ["cases"])
         let items = try top.require("cases", hint: "list the cases under `cases:`").list("cases")
         var cases: [TestCase] = []
@@ -57,7 +59,9 @@ struct TestCase: Sendable {
         context = EvaluationContext()
         context.namespace = try object["namespace"]?.string("namespace")
         if let labels = object["labels"] {
-            for entry in try labels.entries("labels") { context.labels[entry.key] = try entry.value.string("label value") }
+            for entry in try labels.entries("labels") {
+                context.labels[entry.key] = try entry.value.string("label value")
+            }
         }
         if let kindNode = object["containerKind"] {
             let text = try kindNode.string("containerKind")

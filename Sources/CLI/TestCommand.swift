@@ -81,6 +81,7 @@ public enum TestRunner {
         }
         await ruleSet.shutdown()
         report += "\(cases.count - failed) passed, \(failed) failed\n"
-        return CommandOutput(stdout: report, exitCode: failed == 0 ? CommandOutput.Code.success : CommandOutput.Code.failure)
+        return CommandOutput(
+            stdout: report, exitCode: failed == 0 ? CommandOutput.Code.success : CommandOutput.Code.failure)
     }
 }

@@ -47,7 +47,11 @@ public final class DigestCache: Sendable {
         for key: String, resolve: @escaping @Sendable () async -> Result<String, RegistryError>
     ) async -> (Result<String, RegistryError>, Source) {
         let now = ContinuousClock.now
-        enum Step { case cached(Result<String, RegistryError>), wait(Task<Result<String, RegistryError>, Never>), start(Task<Result<String, RegistryError>, Never>) }
+        enum Step {
+            case cached(Result<String, RegistryError>)
+            case wait(Task<Result<String, RegistryError>, Never>)
+            case start(Task<Result<String, RegistryError>, Never>)
+        }
         let step: Step = state.withLockedValue { state in
             if let entry = state.entries[key], entry.expires > now { return .cached(entry.result) }
             if let task = state.inflight[key] { return .wait(task) }

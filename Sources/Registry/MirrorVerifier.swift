@@ -11,7 +11,10 @@ public final class MirrorVerifier: ImageVerifier {
     /// Manifest checks by `host/repository:reference`: positive answers for long, negative ones briefly.
     let manifests: DigestCache
 
-    public init(client: RegistryClient, health: RegistryHealth, positiveTTL: Duration = .seconds(600), negativeTTL: Duration = .seconds(30)) {
+    public init(
+        client: RegistryClient, health: RegistryHealth, positiveTTL: Duration = .seconds(600),
+        negativeTTL: Duration = .seconds(30)
+    ) {
         self.client = client
         self.health = health
         self.manifests = DigestCache(ttl: positiveTTL, failureTTL: negativeTTL, capacity: 20_000)
@@ -22,7 +25,9 @@ public final class MirrorVerifier: ImageVerifier {
     public static func factory(health: RegistryHealth) -> ImageVerifierFactory {
         { options in
             var configuration = RegistryClient.Configuration()
-            if let node = options["insecureRegistries"] { configuration.insecureRegistries = Set(try node.stringList("insecureRegistries")) }
+            if let node = options["insecureRegistries"] {
+                configuration.insecureRegistries = Set(try node.stringList("insecureRegistries"))
+            }
             if let node = options["caBundles"] {
                 for entry in try node.entries("caBundles") {
                     let path = try entry.value.string("a CA bundle path")
@@ -34,7 +39,8 @@ public final class MirrorVerifier: ImageVerifier {
             if let node = options["dockerConfig"] {
                 let path = try node.string("dockerConfig")
                 guard let data = FileManager.default.contents(atPath: path) else {
-                    throw node.error("cannot read docker config \(path)", hint: "mount the pull secret and give its path")
+                    throw node.error(
+                        "cannot read docker config \(path)", hint: "mount the pull secret and give its path")
                 }
                 do { configuration.credentials = try RegistryCredentials(dockerConfig: data) } catch {
                     throw node.error("\(path): \(error)")
@@ -59,7 +65,9 @@ public final class MirrorVerifier: ImageVerifier {
             return VerificationVerdict(passed: true, source: .live, detail: "not verified")
         case .reachable:
             if let probed = health.probed(host), health.state(of: host) == .closed {
-                return VerificationVerdict(passed: probed, source: .probe, detail: probed ? "\(host) answered the last probe" : "\(host) failed the last probe")
+                return VerificationVerdict(
+                    passed: probed, source: .probe,
+                    detail: probed ? "\(host) answered the last probe" : "\(host) failed the last probe")
             }
             guard health.admit(host) else { return breakerOpen(host) }
             do {
@@ -77,7 +85,9 @@ public final class MirrorVerifier: ImageVerifier {
             let (path, nioDeadline) = (candidate.path, Self.nioDeadline(deadline))
             let (result, origin) = await manifests.value(for: key) {
                 do throws(RegistryError) {
-                    return .success(try await client.resolveDigest(host: host, repository: path, tag: reference, deadline: nioDeadline))
+                    return .success(
+                        try await client.resolveDigest(
+                            host: host, repository: path, tag: reference, deadline: nioDeadline))
                 } catch {
                     return .failure(error)
                 }

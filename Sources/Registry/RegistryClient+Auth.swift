@@ -22,13 +22,18 @@ extension RegistryClient {
             }
             // Credentials go over plain HTTP only to a realm on a registry the user marked insecure.
             if scheme == "http" && credential != nil && !configuration.insecureRegistries.contains(host) {
-                throw RegistryError(.authFailed("refusing to send credentials to a plain-HTTP token realm"), subject: subject)
+                throw RegistryError(
+                    .authFailed("refusing to send credentials to a plain-HTTP token realm"), subject: subject)
             }
             var query = components.queryItems ?? []
-            if let service = challenge.parameters["service"] { query.append(URLQueryItem(name: "service", value: service)) }
+            if let service = challenge.parameters["service"] {
+                query.append(URLQueryItem(name: "service", value: service))
+            }
             query.append(URLQueryItem(name: "scope", value: challenge.parameters["scope"] ?? scope))
             components.queryItems = query
-            guard let url = components.string else { throw RegistryError(.authFailed("bad realm URL"), subject: subject) }
+            guard let url = components.string else {
+                throw RegistryError(.authFailed("bad realm URL"), subject: subject)
+            }
             let token = try await fetchToken(url, credential: credential, deadline: deadline, subject: subject)
             tokens.withLockedValue { $0["\(host) \(scope)"] = (token.value, token.expires) }
             return "Bearer \(token.value)"
@@ -49,10 +54,17 @@ extension RegistryClient {
         }
     }
 
+    /// The token endpoint's answer; its keys are the Docker token protocol's snake_case names.
     private struct TokenResponse: Decodable {
         var token: String?
-        var access_token: String?
-        var expires_in: Int?
+        var accessToken: String?
+        var expiresIn: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case token
+            case accessToken = "access_token"
+            case expiresIn = "expires_in"
+        }
     }
 
     private func fetchToken(_ url: String, credential: RegistryCredential?, deadline: NIODeadline, subject: String)
@@ -67,14 +79,15 @@ extension RegistryClient {
             switch response.status.code {
             case 200: break
             case 401, 403: throw RegistryError(.unauthorized, subject: subject)
-            case let status: throw RegistryError(.authFailed("token endpoint answered HTTP \(status)"), subject: subject)
+            case let status:
+                throw RegistryError(.authFailed("token endpoint answered HTTP \(status)"), subject: subject)
             }
             let decoded = try JSONDecoder().decode(TokenResponse.self, from: Data(body.readableBytesView))
-            guard let token = decoded.token ?? decoded.access_token, !token.isEmpty else {
+            guard let token = decoded.token ?? decoded.accessToken, !token.isEmpty else {
                 throw RegistryError(.authFailed("token endpoint sent no token"), subject: subject)
             }
             // Refresh a little early so a token never expires between check and use; 60 s is the spec's default.
-            let lifetime = max(10, (decoded.expires_in ?? 60) - 5)
+            let lifetime = max(10, (decoded.expiresIn ?? 60) - 5)
             return (token, .now() + .seconds(Int64(lifetime)))
         } catch let error as RegistryError {
             throw error

@@ -14,7 +14,8 @@ extension RegistryClient {
     }
 
     func send(
-        _ method: HTTPMethod, _ url: String, host: String, authorization: String?, deadline: NIODeadline, subject: String,
+        _ method: HTTPMethod, _ url: String, host: String, authorization: String?, deadline: NIODeadline,
+        subject: String,
         readBody: Bool = false, accept: [String] = RegistryClient.acceptedManifestTypes
     ) async throws(RegistryError) -> Answer {
         var request = HTTPClientRequest(url: url)
@@ -78,7 +79,9 @@ extension RegistryClient {
             }
             return RegistryError(.unreachable("\(error)"), subject: subject)
         }
-        if error is NIOTooManyBytesError { return RegistryError(.badResponse("manifest larger than accepted"), subject: subject) }
+        if error is NIOTooManyBytesError {
+            return RegistryError(.badResponse("manifest larger than accepted"), subject: subject)
+        }
         if error is CancellationError { return RegistryError(.timeout, subject: subject) }
         if let error = error as? NIOSSLError { return RegistryError(.unreachable("TLS: \(error)"), subject: subject) }
         let text = "\(error)"

@@ -74,27 +74,36 @@ public final class RegistryClient: Sendable {
 
     /// The digest (`sha256:…`) that `host/repository:tag` names now. Every request of the lookup, token
     /// included, must finish before `deadline`.
-    public func resolveDigest(host: String, repository: String, tag: String, deadline: NIODeadline) async throws(RegistryError)
+    public func resolveDigest(host: String, repository: String, tag: String, deadline: NIODeadline)
+        async throws(RegistryError)
         -> String
     {
         let subject = "\(host)/\(repository):\(tag)"
         let url = "\(baseURL(for: host))/v2/\(repository)/manifests/\(tag)"
         let scope = "repository:\(repository):pull"
         var authorization = cachedToken(host: host, scope: scope).map { "Bearer \($0)" }
-        var response = try await send(.HEAD, url, host: host, authorization: authorization, deadline: deadline, subject: subject)
+        var response = try await send(
+            .HEAD, url, host: host, authorization: authorization, deadline: deadline, subject: subject)
         if response.status == .unauthorized {
-            authorization = try await authorize(response.challenge, host: host, scope: scope, deadline: deadline, subject: subject)
-            response = try await send(.HEAD, url, host: host, authorization: authorization, deadline: deadline, subject: subject)
+            authorization = try await authorize(
+                response.challenge, host: host, scope: scope, deadline: deadline, subject: subject)
+            response = try await send(
+                .HEAD, url, host: host, authorization: authorization, deadline: deadline, subject: subject)
         }
         switch response.status.code {
         case 200:
             if let digest = response.digest { return try Self.validated(digest, subject: subject) }
             // No digest header: fetch the manifest and hash exactly the bytes the registry serves.
-            let full = try await send(.GET, url, host: host, authorization: authorization, deadline: deadline, subject: subject, readBody: true)
-            guard full.status == .ok, let body = full.body else { throw RegistryError(.unexpectedStatus(Int(full.status.code)), subject: subject) }
+            let full = try await send(
+                .GET, url, host: host, authorization: authorization, deadline: deadline, subject: subject,
+                readBody: true)
+            guard full.status == .ok, let body = full.body else {
+                throw RegistryError(.unexpectedStatus(Int(full.status.code)), subject: subject)
+            }
             let computed = "sha256:" + SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
             if let header = full.digest, header != computed {
-                throw RegistryError(.badResponse("digest header \(header) does not match the manifest's \(computed)"), subject: subject)
+                throw RegistryError(
+                    .badResponse("digest header \(header) does not match the manifest's \(computed)"), subject: subject)
             }
             return computed
         case 404: throw RegistryError(.notFound, subject: subject)
@@ -105,7 +114,8 @@ public final class RegistryClient: Sendable {
 
     static func validated(_ digest: String, subject: String) throws(RegistryError) -> String {
         guard ReferenceGrammar.isValidDigest(Substring(digest)) else {
-            throw RegistryError(.badResponse("Docker-Content-Digest \"\(digest.prefix(80))\" is not a digest"), subject: subject)
+            throw RegistryError(
+                .badResponse("Docker-Content-Digest \"\(digest.prefix(80))\" is not a digest"), subject: subject)
         }
         return digest
     }
@@ -115,7 +125,8 @@ extension RegistryClient {
     /// Whether the registry's API root answers at all: 200 or 401 (it wants credentials, but it is up).
     public func ping(host: String, deadline: NIODeadline) async throws(RegistryError) {
         let subject = "\(host)/v2/"
-        let answer = try await send(.GET, "\(baseURL(for: host))/v2/", host: host, authorization: nil, deadline: deadline, subject: subject)
+        let answer = try await send(
+            .GET, "\(baseURL(for: host))/v2/", host: host, authorization: nil, deadline: deadline, subject: subject)
         guard answer.status == .ok || answer.status == .unauthorized else {
             throw RegistryError(.unexpectedStatus(Int(answer.status.code)), subject: subject)
         }

@@ -20,7 +20,10 @@ public final class RegistryHealth: Sendable {
         public init() {}
     }
 
-    public enum BreakerState: String, Sendable { case closed, open, halfOpen = "half-open" }
+    public enum BreakerState: String, Sendable {
+        case closed, open
+        case halfOpen = "half-open"
+    }
 
     struct Host: Sendable {
         var state = BreakerState.closed
@@ -43,7 +46,10 @@ public final class RegistryHealth: Sendable {
 
     /// Stops the prober. Call once at shutdown.
     public func shutdown() {
-        prober.withLockedValue { $0?.cancel(); $0 = nil }
+        prober.withLockedValue {
+            $0?.cancel()
+            $0 = nil
+        }
     }
 
     /// The breaker's state for `host`.
@@ -88,7 +94,8 @@ public final class RegistryHealth: Sendable {
                 return .closed
             }
             entry.consecutiveFailures += 1
-            let shouldOpen = entry.state == .halfOpen || timedOut || entry.consecutiveFailures >= settings.failureThreshold
+            let shouldOpen =
+                entry.state == .halfOpen || timedOut || entry.consecutiveFailures >= settings.failureThreshold
             guard shouldOpen else { return nil }
             entry.openedUntil = now + settings.openDuration
             let changed = entry.state != .open
@@ -126,8 +133,11 @@ public final class RegistryHealth: Sendable {
     }
 
     private static func transitioned(_ host: String, to state: BreakerState) {
-        Counter(label: "k8s_image_replacer_mirror_breaker_transitions_total", dimensions: [("host", host), ("to", state.rawValue)])
-            .increment()
+        Counter(
+            label: "k8s_image_replacer_mirror_breaker_transitions_total",
+            dimensions: [("host", host), ("to", state.rawValue)]
+        )
+        .increment()
     }
 
     private func startProber() {

@@ -20,7 +20,10 @@ public struct AuthChallenge: Sendable, Hashable {
         parameters = [:]
         while true {
             skipSpaces()
-            while bytes.first == UInt8(ascii: ",") { bytes.removeFirst(); skipSpaces() }
+            while bytes.first == UInt8(ascii: ",") {
+                bytes.removeFirst()
+                skipSpaces()
+            }
             guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { break }
             let name = String(Substring(bytes[..<equals])).trimmingSpaces().lowercased()
             bytes = bytes[bytes.index(after: equals)...]

@@ -1,24 +1,25 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Hummingbird
 import HummingbirdCore
 import HummingbirdHTTP2
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOSSL
 import Prometheus
 import ReplacerAdmission
 import ReplacerCore
 import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The admission webhook: `/mutate` and `/explain` over TLS (HTTP/1.1 and HTTP/2 by ALPN), probes and metrics on a
 /// plain port, and a watcher that reloads rules and certificates.
@@ -93,13 +94,16 @@ public struct WebhookServer: Sendable {
 
     /// Serves until the task is cancelled or, with `handleSignals`, SIGTERM/SIGINT arrive; then stops accepting,
     /// lets in-flight requests finish and returns.
-    public func run(handleSignals: Bool = true, onReady: @escaping @Sendable (BoundPorts) async -> Void = { _ in }) async throws {
+    public func run(handleSignals: Bool = true, onReady: @escaping @Sendable (BoundPorts) async -> Void = { _ in })
+        async throws
+    {
         // Read before the store loads them: the watcher compares against these bytes, so a rotation that lands
         // while the server starts is still picked up.
         let certificateBaseline = (
             certificate: FileWatcher.read(configuration.certificatePath), key: FileWatcher.read(configuration.keyPath)
         )
-        let certificates = try CertificateStore(certificatePath: configuration.certificatePath, keyPath: configuration.keyPath)
+        let certificates = try CertificateStore(
+            certificatePath: configuration.certificatePath, keyPath: configuration.keyPath)
         let clientCABaseline = configuration.clientCAPath.flatMap(FileWatcher.read)
         let clientCA = try configuration.clientCAPath.map { try ClientCAStore(path: $0) }
         let tlsChannel = certificates.serverConfiguration(clientCA: clientCA)
@@ -131,7 +135,8 @@ public struct WebhookServer: Sendable {
                 HandshakeDeadlineChannel(
                     upgrade: try HTTP2UpgradeChannel(
                         tlsChannelConfiguration: tlsChannel,
-                        configuration: .init(idleTimeout: idleTimeout, streamConfiguration: http1), responder: responder),
+                        configuration: .init(idleTimeout: idleTimeout, streamConfiguration: http1), responder: responder
+                    ),
                     timeout: handshakeTimeout, clientCA: clientCA)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
@@ -144,7 +149,8 @@ public struct WebhookServer: Sendable {
         let probeApp = Application(
             router: probeRouter,
             server: .http1(),
-            configuration: .init(address: .hostname(configuration.probeHost, port: configuration.probePort), serverName: nil),
+            configuration: .init(
+                address: .hostname(configuration.probeHost, port: configuration.probePort), serverName: nil),
             onServerRunning: { channel in
                 ports.withLockedValue { $0.probe = channel.localAddress?.port ?? 0 }
                 await bothUp()
@@ -163,7 +169,8 @@ public struct WebhookServer: Sendable {
                 // sees the pod alive until then.
                 services: [
                     .init(service: probeApp), .init(service: watcher, successTerminationBehavior: .ignore),
-                    .init(service: tlsApp), .init(service: DrainingOnShutdown(readiness: readiness, delay: configuration.shutdownDelay)),
+                    .init(service: tlsApp),
+                    .init(service: DrainingOnShutdown(readiness: readiness, delay: configuration.shutdownDelay)),
                 ],
                 gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
                 logger: logger))

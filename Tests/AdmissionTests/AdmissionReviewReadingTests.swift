@@ -90,7 +90,9 @@ import Testing
             {"request":{"uid":"c","object":{"spec":{"schedule":"* * * * *","jobTemplate":{"spec":{"template":
              {"spec":{"containers":[{"image":"alpine"}]}}}}}}}}
             """#
-        #expect(bothWays(cronJob)?.request?.object?.spec?.jobTemplate?.spec?.template?.spec?.containers?.first?.image == "alpine")
+        #expect(
+            bothWays(cronJob)?.request?.object?.spec?.jobTemplate?.spec?.template?.spec?.containers?.first?.image
+                == "alpine")
         let podTemplate = #"{"request":{"uid":"t","object":{"template":{"spec":{"containers":[{"image":"x"}]}}}}}"#
         #expect(bothWays(podTemplate)?.request?.object?.template?.spec?.containers?.first?.image == "x")
     }
@@ -162,8 +164,11 @@ import Testing
         for offset in 0..<20 {
             let before = String(repeating: "a", count: offset)
             let after = String(repeating: "b", count: 19 - offset)
-            for (written, meant) in [(#"\""#, "\""), (#"\\"#, "\\"), (#"\n"#, "\n"), ("é", "é"), ("😀", "😀"), ("~", "~")] {
-                let review = try AdmissionReviewRequest(json: Data(#"{"request":{"uid":"\#(before)\#(written)\#(after)"}}"#.utf8))
+            for (written, meant) in [
+                (#"\""#, "\""), (#"\\"#, "\\"), (#"\n"#, "\n"), ("é", "é"), ("😀", "😀"), ("~", "~"),
+            ] {
+                let review = try AdmissionReviewRequest(
+                    json: Data(#"{"request":{"uid":"\#(before)\#(written)\#(after)"}}"#.utf8))
                 #expect(review.request?.uid == before + meant + after, "offset \(offset), \(written)")
             }
             #expect(error("{\"request\":{\"uid\":\"\(before)\u{1}\(after)\"}}") != nil, "control byte at \(offset)")
@@ -189,7 +194,9 @@ import Testing
     }
 
     @Test func errorsSayWhereAndWhat() {
-        #expect(error(#"{"request":{"uid":"a",}}"#)?.description == "invalid JSON at byte 22: expected a member name in quotes")
+        #expect(
+            error(#"{"request":{"uid":"a",}}"#)?.description
+                == "invalid JSON at byte 22: expected a member name in quotes")
         #expect(error(#"{"request":{"uid":5}}"#)?.description == "wrong type at request.uid (expected a string)")
         #expect(error(#"{"request":{"kind":{"kind":"Pod"}}}"#)?.description == #"missing "uid" at request"#)
         #expect(
@@ -203,7 +210,9 @@ import Testing
 }
 
 @Suite struct JSONOutputTests {
-    @Test(arguments: ["plain", "quote \" backslash \\ slash /", "controls \u{0}\u{1}\u{8}\u{9}\u{a}\u{c}\u{d}\u{1f}", "é ☃ 😀", ""])
+    @Test(arguments: [
+        "plain", "quote \" backslash \\ slash /", "controls \u{0}\u{1}\u{8}\u{9}\u{a}\u{c}\u{d}\u{1f}", "é ☃ 😀", "",
+    ])
     func stringsRoundTripThroughJSONSerialization(_ text: String) throws {
         var out = JSONOutput()
         out.raw("[")
@@ -221,7 +230,9 @@ import Testing
         for special in specials {
             for offset in 0..<20 {
                 for trailer in ["", "x", "\"", "😀"] {
-                    let text = String(repeating: "a", count: offset) + special + String(repeating: "b", count: 19 - offset) + trailer
+                    let text =
+                        String(repeating: "a", count: offset) + special + String(repeating: "b", count: 19 - offset)
+                        + trailer
                     var out = JSONOutput()
                     out.raw("[")
                     out.string(text)

@@ -12,9 +12,15 @@ import Testing
     }
 
     @Test func imagesWithAContext() throws {
-        let found = try subjects(#"{"image": "nginx", "images": ["redis"], "namespace": "web", "labels": {"a": "b"}, "containerKind": "initContainers"}"#)
+        let found = try subjects(
+            #"{"image": "nginx", "images": ["redis"], "namespace": "web", "labels": {"a": "b"}, "containerKind": "initContainers"}"#
+        )
         #expect(found.map(\.image) == ["nginx", "redis"])
-        #expect(found.allSatisfy { $0.context.namespace == "web" && $0.context.labels == ["a": "b"] && $0.context.containerKind == .initContainers })
+        #expect(
+            found.allSatisfy {
+                $0.context.namespace == "web" && $0.context.labels == ["a": "b"]
+                    && $0.context.containerKind == .initContainers
+            })
         #expect(found.allSatisfy { $0.container == nil })
     }
 
@@ -42,7 +48,8 @@ import Testing
     /// A workload is traced as its pod template when the rules rewrite templates, and refused with the reason when
     /// they do not; a custom resource reusing a kind name is not a workload.
     @Test func workloadsAsTheirCreateWouldBeSeen() throws {
-        let deployment = #"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "team"}, "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "nginx"}]}}}}"#
+        let deployment =
+            #"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "team"}, "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "nginx"}]}}}}"#
         let found = try subjects(deployment, podTemplates: true)
         #expect(found.map(\.container) == ["containers/app"])
         #expect(found.first?.context.namespace == "team")
@@ -57,8 +64,13 @@ import Testing
             #expect("\(error)".contains("Deployment.example.com holds no pod spec"), "\(error)")
         }
         // Without apiVersion a workload kind means the built-in one; without kind the object is a Pod.
-        #expect(try subjects(deployment.replacingOccurrences(of: #""apiVersion": "apps/v1", "#, with: ""), podTemplates: true).count == 1)
-        #expect(try subjects(#"{"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}"#).count == 1)
+        #expect(
+            try subjects(
+                deployment.replacingOccurrences(of: #""apiVersion": "apps/v1", "#, with: ""), podTemplates: true
+            ).count == 1)
+        #expect(
+            try subjects(#"{"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}"#)
+                .count == 1)
     }
 
     /// Traces are built in memory, about a kilobyte per image: one request may not ask for more than a thousand.
@@ -70,13 +82,21 @@ import Testing
         } catch {
             #expect("\(error)".contains("1001 images in one request; /explain traces at most 1000"), "\(error)")
         }
-        #expect(try subjects(#"{"images": [\#(images.split(separator: ",").dropLast().joined(separator: ","))]}"#).count == 1_000)
+        #expect(
+            try subjects(#"{"images": [\#(images.split(separator: ",").dropLast().joined(separator: ","))]}"#).count
+                == 1_000)
     }
 
     /// What `/mutate` refuses as a review, `/explain` refuses too; an object's apiVersion must be one.
     @Test(arguments: [
-        (#"{"kind": "Pod", "request": {"uid": "u", "object": {"spec": {"containers": []}}}}"#, "the body is a Pod, not an AdmissionReview"),
-        (#"{"apiVersion": "admission.k8s.io/v2", "request": {"uid": "u", "object": {}}}"#, "is not admission.k8s.io/v1"),
+        (
+            #"{"kind": "Pod", "request": {"uid": "u", "object": {"spec": {"containers": []}}}}"#,
+            "the body is a Pod, not an AdmissionReview"
+        ),
+        (
+            #"{"apiVersion": "admission.k8s.io/v2", "request": {"uid": "u", "object": {}}}"#,
+            "is not admission.k8s.io/v1"
+        ),
         (#"{"apiVersion": "example.com/", "kind": "PodTemplate", "template": {}}"#, "is not GROUP/VERSION"),
         (#"{"apiVersion": "apps", "kind": "Deployment", "spec": {}}"#, "is not GROUP/VERSION"),
         (#"{"apiVersion": "", "kind": "Deployment", "spec": {}}"#, "is not GROUP/VERSION"),
@@ -92,7 +112,8 @@ import Testing
     }
 
     @Test func aReviewWithoutAnObjectNamesItsOperation() {
-        let review = #"{"request": {"uid": "u", "kind": {"kind": "Pod"}, "resource": {"resource": "pods"}, "operation": "DELETE"}}"#
+        let review =
+            #"{"request": {"uid": "u", "kind": {"kind": "Pod"}, "resource": {"resource": "pods"}, "operation": "DELETE"}}"#
         do {
             _ = try subjects(review)
             Issue.record("a review without an object was traced")

@@ -49,7 +49,8 @@ func runExecutable(_ arguments: [String]) throws -> CommandOutput {
     let process = Process()
     process.executableURL = try executableURL()
     process.arguments = arguments
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()

@@ -1,13 +1,15 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import NIOCore
 import NIOPosix
-import Testing
 import ReplacerCore
 import ReplacerServer
+import Testing
+
 @testable import ReplacerCLI
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 @Suite struct ExplainCommandTests {
     @Test func textTraceShowsEveryStage() async throws {
@@ -18,9 +20,13 @@ import ReplacerServer
         let lines = output.stdout.split(separator: "\n").map(String.init)
         #expect(lines[safe: 0] == "redis:7.2")
         #expect(lines[safe: 1] == "  normalized: docker.io/library/redis:7.2")
-        #expect(lines[safe: 2]?.hasPrefix("  1. pinned (exact)") == true && lines[safe: 2]?.contains("no-match") == true)
-        #expect(lines[safe: 3]?.contains("2. ghcr-by-org (regex)") == true && lines[safe: 3]?.contains("skipped") == true)
-        #expect(lines[safe: 4]?.contains("rewritten  redis:7.2 → mirror.corp/hub/library/redis:7.2  [rule docker.io]") == true)
+        #expect(
+            lines[safe: 2]?.hasPrefix("  1. pinned (exact)") == true && lines[safe: 2]?.contains("no-match") == true)
+        #expect(
+            lines[safe: 3]?.contains("2. ghcr-by-org (regex)") == true && lines[safe: 3]?.contains("skipped") == true)
+        #expect(
+            lines[safe: 4]?.contains("rewritten  redis:7.2 → mirror.corp/hub/library/redis:7.2  [rule docker.io]")
+                == true)
         #expect(lines.last == "  result: mirror.corp/hub/library/redis:7.2")
     }
 
@@ -35,7 +41,8 @@ import ReplacerServer
 
     @Test func embeddedDefaultIsUsedWithoutRules() async throws {
         let output = await ExplainRunner.run(
-            images: ["k8s.gcr.io/pause:3.9", "nginx:1.27"], rulesPath: nil, context: EvaluationContext(namespace: "default"),
+            images: ["k8s.gcr.io/pause:3.9", "nginx:1.27"], rulesPath: nil,
+            context: EvaluationContext(namespace: "default"),
             format: "json", registry: registry)
         let document = try JSONDecoder().decode(ExplainDocument.self, from: Data(output.stdout.utf8))
         #expect(document.rules == DefaultRules.source)
@@ -53,7 +60,9 @@ import ReplacerServer
     @Test func brokenRulesFailWithPosition() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = try write("apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages:\n  - name: x\n    matcher: nope\n", to: directory, as: "r.yaml")
+        let path = try write(
+            "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages:\n  - name: x\n    matcher: nope\n",
+            to: directory, as: "r.yaml")
         let output = await ExplainRunner.run(
             images: ["nginx"], rulesPath: path, context: EvaluationContext(), format: "text", registry: registry)
         #expect(output.exitCode == 1)
@@ -65,13 +74,19 @@ import ReplacerServer
     @Test func validFileIsSummarised() async {
         let output = await CheckRunner.run(rulesPath: fixture("golden/mirrors.rules.yaml"), registry: registry)
         #expect(output.exitCode == 0)
-        #expect(output.stdout.hasSuffix("OK, 4 stages: pinned (exact), ghcr-by-org (regex), registry-mirrors (prefix), double-tag (regex)\n"))
+        #expect(
+            output.stdout.hasSuffix(
+                "OK, 4 stages: pinned (exact), ghcr-by-org (regex), registry-mirrors (prefix), double-tag (regex)\n"))
     }
 
     @Test func aFileWithNoStagesSaysWhatThatMeans() async throws {
-        let path = try write("apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: []\n", to: try temporaryDirectory(), as: "r.yaml")
+        let path = try write(
+            "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: []\n", to: try temporaryDirectory(), as: "r.yaml"
+        )
         let output = await CheckRunner.run(rulesPath: path, registry: registry)
-        #expect(output.exitCode == 0 && output.stdout == "\(path): OK, no stages: no image is rewritten\n", "\(output.stdout)")
+        #expect(
+            output.exitCode == 0 && output.stdout == "\(path): OK, no stages: no image is rewritten\n",
+            "\(output.stdout)")
     }
 
     @Test func embeddedDefaultChecks() async {
@@ -82,7 +97,8 @@ import ReplacerServer
     @Test func badRegexPointsIntoThePattern() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = try write("""
+        let path = try write(
+            """
             apiVersion: k8s-image-replacer/v1
             kind: RuleSet
             stages:
@@ -112,14 +128,19 @@ import ReplacerServer
 
     /// A port someone else listens on is named in the error, with both of serve's addresses.
     @Test func aPortInUseIsNamed() async throws {
-        let holder = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let holder = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(
+            host: "127.0.0.1", port: 0
+        ).get()
         let port = try #require(holder.localAddress?.port)
         let certificates = try temporaryDirectory().appendingPathComponent("certs").path
         let result = try runProcess(
-            try executableURL().path, ["serve", "--dev", "--dev-cert-dir", certificates, "--port", "\(port)", "--probe-port", "0"])
+            try executableURL().path,
+            ["serve", "--dev", "--dev-cert-dir", certificates, "--port", "\(port)", "--probe-port", "0"])
         try await holder.close()
         #expect(result.status != 0)
-        #expect(result.stderr.contains("address already in use (TLS on 127.0.0.1:\(port), probes on 127.0.0.1:0)"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("address already in use (TLS on 127.0.0.1:\(port), probes on 127.0.0.1:0)"),
+            "\(result.stderr)")
     }
 
     @Test func anEmptyCaseFileIsCalledOne() throws {
@@ -128,7 +149,9 @@ import ReplacerServer
         do { _ = try TestCase.load(contentsOf: path) } catch {
             #expect(error.message == "the case file is empty" && error.hint == "list the cases under `cases:`")
         }
-        do { _ = try TestCase.load(contentsOf: "/tmp") } catch { #expect(error.message == "cannot read the case file: it is a directory") }
+        do { _ = try TestCase.load(contentsOf: "/tmp") } catch {
+            #expect(error.message == "cannot read the case file: it is a directory")
+        }
     }
 
     @Test func tooDeepYAMLIsExplainedInOurWords() async throws {
@@ -145,7 +168,8 @@ import ReplacerServer
     @Test func failingCaseShowsADiffAndFailsTheRun() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let cases = try write("""
+        let cases = try write(
+            """
             cases:
               - image: redis
                 expect: mirror.corp/hub/library/redis
@@ -160,7 +184,9 @@ import ReplacerServer
         #expect(output.exitCode == 1)
         #expect(output.stdout.contains("PASS \(cases):2:5 redis"))
         #expect(output.stdout.contains("FAIL \(cases):4:5 wrong on purpose (nginx:1.25)"))
-        #expect(output.stdout.contains("  - expected: elsewhere.corp/nginx:1.25\n  + got:      mirror.corp/hub/library/nginx:1.25\n"))
+        #expect(
+            output.stdout.contains(
+                "  - expected: elsewhere.corp/nginx:1.25\n  + got:      mirror.corp/hub/library/nginx:1.25\n"))
         #expect(output.stdout.contains("FAIL \(cases):7:5 quay.io/x/y"))
         #expect(output.stdout.hasSuffix("1 passed, 2 failed\n"))
     }
@@ -168,7 +194,8 @@ import ReplacerServer
     @Test func nonIdempotentRulesFailTheCase() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let rules = try write("""
+        let rules = try write(
+            """
             apiVersion: k8s-image-replacer/v1
             kind: RuleSet
             stages:
@@ -179,7 +206,8 @@ import ReplacerServer
                 matcher: prefix
                 rules: {a.corp: docker.io/again}
             """, to: directory, as: "rules.yaml")
-        let cases = try write("cases:\n  - image: nginx\n    expect: docker.io/again/hub/library/nginx\n", to: directory, as: "c.yaml")
+        let cases = try write(
+            "cases:\n  - image: nginx\n    expect: docker.io/again/hub/library/nginx\n", to: directory, as: "c.yaml")
         let output = await TestRunner.run(casesPath: cases, rulesPath: rules, verbose: false, registry: registry)
         #expect(output.exitCode == 1)
         #expect(output.stdout.contains("! not idempotent: a second pass rewrites docker.io/again/hub/library/nginx to"))
@@ -210,7 +238,9 @@ import ReplacerServer
     }
 
     @Test func testCommandPassesTheGoldenCases() throws {
-        let output = try runExecutable(["test", "--rules", fixture("golden/mirrors.rules.yaml"), fixture("golden/mirrors.cases.yaml")])
+        let output = try runExecutable([
+            "test", "--rules", fixture("golden/mirrors.rules.yaml"), fixture("golden/mirrors.cases.yaml"),
+        ])
         #expect(output.exitCode == 0, "\(output.stdout)\(output.stderr)")
     }
 
@@ -291,14 +321,16 @@ extension ServeCommandTests {
         #expect(defaults.idleTimeout == library.idleTimeout)
         #expect(defaults.handshakeTimeout == library.handshakeTimeout)
         #expect(defaults.requestReadTimeout == library.requestReadTimeout)
-        #expect(defaults.requestDeadline == library.requestDeadline && defaults.reloadInterval == library.reloadInterval)
+        #expect(
+            defaults.requestDeadline == library.requestDeadline && defaults.reloadInterval == library.reloadInterval)
         #expect(defaults.shutdownDelay == .zero && library.shutdownDelay == .zero)
     }
 
     @Test(arguments: [
         ["--idle-timeout", "0"], ["--handshake-timeout", "-1"], ["--read-timeout", "5000"], ["--read-timeout", "nan"],
         ["--shutdown-delay", "-1"], ["--shutdown-delay", "301"], ["--request-timeout", "30"],
-        ["--request-timeout", "8000"], ["--request-timeout", "0"], ["--port", "95000"], ["--probe-port", "-1"], ["--port", "9000", "--probe-port", "9000"],
+        ["--request-timeout", "8000"], ["--request-timeout", "0"], ["--port", "95000"], ["--probe-port", "-1"],
+        ["--port", "9000", "--probe-port", "9000"],
     ])
     func connectionTimeoutsOutOfRangeAreRefused(_ flag: [String]) {
         #expect {

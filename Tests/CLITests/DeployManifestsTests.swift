@@ -136,16 +136,25 @@ import Yams
         let templates = try write(
             DefaultRules.text.replacingOccurrences(of: "stages:", with: "admission: {podTemplates: true}\nstages:"),
             to: directory, as: "rules.yaml")
-        for (rules, expected) in [(nil, [["pods"], ["pods/ephemeralcontainers"]]), (templates, [
-            ["pods"], ["pods/ephemeralcontainers"], ["deployments", "statefulsets", "daemonsets", "replicasets"],
-            ["jobs", "cronjobs"], ["replicationcontrollers", "podtemplates"],
-        ])] {
+        for (rules, expected) in [
+            (nil, [["pods"], ["pods/ephemeralcontainers"]]),
+            (
+                templates,
+                [
+                    ["pods"], ["pods/ephemeralcontainers"],
+                    ["deployments", "statefulsets", "daemonsets", "replicasets"],
+                    ["jobs", "cronjobs"], ["replicationcontrollers", "podtemplates"],
+                ]
+            ),
+        ] {
             let output = await ManifestsRunner.run(
                 namespace: "webhooks", caBundlePath: certManager ? nil : ca, certManager: certManager,
                 image: DeployManifests.defaultImage, rulesPath: rules, registry: registry)
             #expect(output.exitCode == 0, "\(output.stderr)")
             let webhook = document(try yamlDocuments(output.stdout), kind: "MutatingWebhookConfiguration")
-            let sent = (value(webhook, "webhooks.0.rules") as? [[String: Any]])?.map { $0["resources"] as? [String] ?? [] }
+            let sent = (value(webhook, "webhooks.0.rules") as? [[String: Any]])?.map {
+                $0["resources"] as? [String] ?? []
+            }
             #expect(sent == expected, "\(rules ?? "default rules")")
         }
     }
@@ -191,9 +200,11 @@ import Yams
         defer { try? FileManager.default.removeItem(at: directory) }
         let notPEM = try write("not a certificate\n", to: directory, as: "ca.crt")
         let issued = directory.appendingPathComponent("issued")
-        #expect(CertsRunner.run(
-            service: DeployManifests.serviceName, namespace: "team-a", secret: DeployManifests.secretName,
-            out: issued.path, days: 1, clusterDomain: "cluster.local", force: false).exitCode == 0)
+        #expect(
+            CertsRunner.run(
+                service: DeployManifests.serviceName, namespace: "team-a", secret: DeployManifests.secretName,
+                out: issued.path, days: 1, clusterDomain: "cluster.local", force: false
+            ).exitCode == 0)
         let servingCertificate = issued.appendingPathComponent("tls.crt").path
         let broken = try write(
             "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages:\n  - name: x\n    matcher: nope\n",
@@ -207,7 +218,10 @@ import Yams
             ("team-a", notPEM, true, DeployManifests.defaultImage, nil, 2, "not both"),
             ("team-a", notPEM, false, DeployManifests.defaultImage, nil, 2, "not a PEM certificate"),
             // The serving certificate in place of the CA: trusted until its first rotation, then nothing is.
-            ("team-a", servingCertificate, false, DeployManifests.defaultImage, nil, 2, "which is not a CA certificate"),
+            (
+                "team-a", servingCertificate, false, DeployManifests.defaultImage, nil, 2,
+                "which is not a CA certificate"
+            ),
             ("team-a", "/nonexistent/ca.crt", false, DeployManifests.defaultImage, nil, 2, "cannot read"),
             ("team-a", nil, true, "Not An Image", nil, 2, "is not an image reference"),
             ("team-a", nil, true, DeployManifests.defaultImage, broken, 1, "r.yaml:5:14"),

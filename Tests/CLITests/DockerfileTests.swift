@@ -30,7 +30,9 @@ import Testing
         #expect(uid > 0)
         // The pod's runAsUser is the image's user, so file ownership and runAsNonRoot agree.
         let workload = try yamlDocuments(try readRepositoryFile("dev/k8s-image-replacer.yaml"))
-        #expect(value(document(workload, kind: "Deployment"), "spec.template.spec.securityContext.runAsUser") as? Int == uid)
+        #expect(
+            value(document(workload, kind: "Deployment"), "spec.template.spec.securityContext.runAsUser") as? Int == uid
+        )
         #expect(dockerfile.contains("COPY --from=build /out/k8s-image-replacer /usr/local/bin/k8s-image-replacer"))
     }
 }

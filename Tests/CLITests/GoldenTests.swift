@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import ReplacerCore
+import Testing
+
 @testable import ReplacerCLI
 
 /// Golden tests: for every `Fixtures/golden/NAME.rules.yaml`, the cases in `NAME.cases.yaml` must produce exactly

@@ -14,7 +14,8 @@ import Testing
         let hole = try await SilentRegistry()
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let rules = try write("""
+        let rules = try write(
+            """
             apiVersion: k8s-image-replacer/v1
             kind: RuleSet
             stages:
@@ -53,7 +54,9 @@ import Testing
             kill(server.process.processIdentifier, SIGTERM)
             try await waitUntil(.seconds(10)) { !canConnect(port: port) }
             // The listener closed first: the admissions, each waiting 6 s on the registry, are all still running.
-            #expect(completed.withLockedValue { $0 } == 0, "new connections were accepted after SIGTERM until requests finished")
+            #expect(
+                completed.withLockedValue { $0 } == 0,
+                "new connections were accepted after SIGTERM until requests finished")
             // Still draining, and saying so: the probe port answers, readiness is off.
             #expect(try await readyz(client, probePort) == (503, "shutting down\n"))
 
@@ -129,7 +132,8 @@ import Testing
     }
 
     func readyz(_ client: HTTPClient, _ port: Int) async throws -> (Int, String) {
-        let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(5))
+        let response = try await client.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(5))
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 16)))
     }
 
@@ -272,7 +276,9 @@ func canConnect(port: Int) -> Bool {
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     address.sin_port = UInt16(port).bigEndian
     return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     } == 0
 }
 

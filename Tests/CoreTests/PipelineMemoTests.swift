@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ReplacerCore
 
 /// The memo may only ever save work: every answer must be the one the stages give, per image and per set of stages
@@ -64,26 +65,30 @@ import Testing
             #expect(memoized.image == fresh.image, "\(context.namespace ?? "-")")
             #expect(memoized.rewrittenBy == fresh.rewrittenBy)
         }
-        let answers = await [web, system].asyncMap { await pipeline.run("example.com/memo-when:1", context: $0, trace: false).image }
+        let answers = await [web, system].asyncMap {
+            await pipeline.run("example.com/memo-when:1", context: $0, trace: false).image
+        }
         #expect(answers == ["example.com/memo-when-a-b:1", "example.com/memo-when:1"])
     }
 
     @Test func pullPolicyNeverIsNeverAnsweredFromTheMemo() async throws {
         let pipeline = Pipeline(try await loadRules(Self.rules("memo-never")))
         _ = await pipeline.run("example.com/memo-never:1", trace: false)
-        let never = await pipeline.run("example.com/memo-never:1", context: EvaluationContext(imagePullPolicy: "Never"), trace: false)
+        let never = await pipeline.run(
+            "example.com/memo-never:1", context: EvaluationContext(imagePullPolicy: "Never"), trace: false)
         #expect(never.image == "example.com/memo-never:1")
     }
 
     @Test func stagesThatMayDependOnMoreGetNoMemo() async throws {
         // AppendMatcher does not declare itself pure, so one such stage keeps the whole rule set unmemoized.
-        let yaml = Self.rules("memo-mixed") + """
+        let yaml =
+            Self.rules("memo-mixed") + """
 
-              - name: plain
-                matcher: append
-                rules: zzz
-                options: {suffix: -c}
-            """
+                  - name: plain
+                    matcher: append
+                    rules: zzz
+                    options: {suffix: -c}
+                """
         #expect(try await loadRules(yaml).memo == nil)
     }
 
@@ -116,7 +121,8 @@ import Testing
             EvaluationContext(namespace: "prod", labels: ["app": "api", "tier": "x"]),
             EvaluationContext(namespace: "dev", labels: ["app": "web", "tier": "x"]),
             EvaluationContext(labels: ["app": "web", "tier": "x"]),
-            EvaluationContext(namespace: "prod", labels: ["app": "web", "tier": "x"], containerKind: .ephemeralContainers),
+            EvaluationContext(
+                namespace: "prod", labels: ["app": "web", "tier": "x"], containerKind: .ephemeralContainers),
             EvaluationContext(namespace: "prod", labels: ["app": "web", "tier": "x"], containerKind: .initContainers),
             EvaluationContext(namespace: "prod", labels: ["app": "web", "tier": "x", "mirror": "on"]),
             EvaluationContext(namespace: "prod", labels: ["app": "web", "tier": "x", "mirror": "off-for-now"]),

@@ -1,19 +1,21 @@
 import Foundation
 import Testing
+
 @testable import ReplacerCore
 
 @Suite struct PipelineTests {
-    static let twoStages = header + """
-        stages:
-          - name: suffix-one
-            matcher: append
-            rules: app
-            options: {suffix: -one}
-          - name: suffix-two
-            matcher: append
-            rules: app-one
-            options: {suffix: -two}
-        """
+    static let twoStages =
+        header + """
+            stages:
+              - name: suffix-one
+                matcher: append
+                rules: app
+                options: {suffix: -one}
+              - name: suffix-two
+                matcher: append
+                rules: app-one
+                options: {suffix: -two}
+            """
 
     @Test func laterStagesSeeEarlierOutput() async throws {
         let result = await Pipeline(try await loadRules(Self.twoStages)).run("example.com/app:1")
@@ -47,23 +49,30 @@ import Testing
         #expect(result.stages.allSatisfy { $0.outcome == .noMatch && $0.detail != nil })
     }
 
-    static let scoped = header + """
-        stages:
-          - name: scoped
-            matcher: literal
-            rules: mirror.example.com/x:1
-            when:
-              namespaces: ["team-*", prod]
-              excludeNamespaces: [team-legacy]
-              labels: {app: "web*", tier: "*"}
-              excludeLabels: {mirror: "off*", legacy: "*"}
-              containerKinds: [containers, initContainers]
-        """
+    static let scoped =
+        header + """
+            stages:
+              - name: scoped
+                matcher: literal
+                rules: mirror.example.com/x:1
+                when:
+                  namespaces: ["team-*", prod]
+                  excludeNamespaces: [team-legacy]
+                  labels: {app: "web*", tier: "*"}
+                  excludeLabels: {mirror: "off*", legacy: "*"}
+                  containerKinds: [containers, initContainers]
+            """
 
     static let scopeCases: [(EvaluationContext, Bool)] = [
         (EvaluationContext(namespace: "team-a", labels: ["app": "web-1", "tier": "x"]), true),
-        (EvaluationContext(namespace: "prod", labels: ["app": "web", "tier": ""], containerKind: .initContainers), true),
-        (EvaluationContext(namespace: "team-a", labels: ["app": "web", "tier": "x"], containerKind: .ephemeralContainers), false),
+        (
+            EvaluationContext(namespace: "prod", labels: ["app": "web", "tier": ""], containerKind: .initContainers),
+            true
+        ),
+        (
+            EvaluationContext(
+                namespace: "team-a", labels: ["app": "web", "tier": "x"], containerKind: .ephemeralContainers), false
+        ),
         (EvaluationContext(namespace: "team-legacy", labels: ["app": "web", "tier": "x"]), false),
         (EvaluationContext(namespace: "staging", labels: ["app": "web", "tier": "x"]), false),
         (EvaluationContext(namespace: nil, labels: ["app": "web", "tier": "x"]), false),
@@ -83,23 +92,26 @@ import Testing
     }
 
     @Test func excludeListAloneAppliesWithoutANamespace() async throws {
-        let yaml = header + "stages:\n  - name: s\n    matcher: literal\n    rules: mirror.example.com/x:1\n    when: {excludeNamespaces: [kube-system]}\n"
+        let yaml =
+            header
+            + "stages:\n  - name: s\n    matcher: literal\n    rules: mirror.example.com/x:1\n    when: {excludeNamespaces: [kube-system]}\n"
         let pipeline = Pipeline(try await loadRules(yaml))
         #expect(await pipeline.run("nginx").changed)
         #expect(!(await pipeline.run("nginx", context: EvaluationContext(namespace: "kube-system")).changed))
     }
 
     @Test func invalidOutputIsRefusedAndTheInputKept() async throws {
-        let yaml = header + """
-            stages:
-              - name: broken
-                matcher: literal
-                rules: "Not A Reference"
-              - name: after
-                matcher: append
-                rules: nginx
-                options: {suffix: -ok}
-            """
+        let yaml =
+            header + """
+                stages:
+                  - name: broken
+                    matcher: literal
+                    rules: "Not A Reference"
+                  - name: after
+                    matcher: append
+                    rules: nginx
+                    options: {suffix: -ok}
+                """
         let result = await Pipeline(try await loadRules(yaml)).run("nginx:1")
         #expect(result.stages[safe: 0]?.outcome == .refused)
         #expect(result.stages[safe: 0]?.output == "nginx:1")
@@ -129,17 +141,18 @@ import Testing
     /// handed-over reference, not a new parse of that text (here deliberately another image's, to tell them apart;
     /// which is also why only this package's matchers may hand one over).
     @Test func aRewriteHandedOverParsedIsUsedAsIs() async throws {
-        let yaml = header + """
-            stages:
-              - name: pin
-                matcher: parsed
-                rules: mirror.corp/hub/nginx:1.27
-                options: {parsedAs: mirror.corp/hub/marker:1.27}
-              - name: suffix
-                matcher: append
-                rules: marker
-                options: {suffix: -x}
-            """
+        let yaml =
+            header + """
+                stages:
+                  - name: pin
+                    matcher: parsed
+                    rules: mirror.corp/hub/nginx:1.27
+                    options: {parsedAs: mirror.corp/hub/marker:1.27}
+                  - name: suffix
+                    matcher: append
+                    rules: marker
+                    options: {suffix: -x}
+                """
         let ruleSet = try await loadRules(yaml)
         for trace in [true, false] {
             let result = await Pipeline(ruleSet, usesMemo: false).run("nginx", trace: trace)

@@ -18,7 +18,8 @@ struct AppendMatcher: Matcher {
     func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
         guard image.reference.path.contains(needle) else { return .noMatch("path lacks \(needle)") }
         let reference = image.reference
-        return .rewrite(to: reference.domain + "/" + reference.path + suffix + (reference.tag.map { ":" + $0 } ?? ""), rule: needle)
+        return .rewrite(
+            to: reference.domain + "/" + reference.path + suffix + (reference.tag.map { ":" + $0 } ?? ""), rule: needle)
     }
 }
 

@@ -1,5 +1,6 @@
-import Testing
 import NIOConcurrencyHelpers
+import Testing
+
 @testable import ReplacerCore
 
 /// A verifier with scripted answers per host, counting what it was asked.
@@ -13,7 +14,9 @@ final class ScriptedVerifier: ImageVerifier {
         self.delay = delay
     }
 
-    func verify(_ candidate: ImageReference, policy: VerifyPolicy, deadline: ContinuousClock.Instant) async -> VerificationVerdict {
+    func verify(_ candidate: ImageReference, policy: VerifyPolicy, deadline: ContinuousClock.Instant) async
+        -> VerificationVerdict
+    {
         asked.withLockedValue { $0.append(candidate.domain) }
         if delay > .zero { try? await Task.sleep(for: delay) }
         let ok = passing.contains(candidate.domain)
@@ -22,7 +25,10 @@ final class ScriptedVerifier: ImageVerifier {
 }
 
 @Suite struct VerificationTests {
-    static func pipeline(_ verifier: ScriptedVerifier, alternatives: String = "[eu.mirror.corp/hub, mirror.corp/hub, docker.io]", timeout: String = "1s") async throws -> Pipeline {
+    static func pipeline(
+        _ verifier: ScriptedVerifier, alternatives: String = "[eu.mirror.corp/hub, mirror.corp/hub, docker.io]",
+        timeout: String = "1s"
+    ) async throws -> Pipeline {
         // A matcher that offers three alternatives, in order.
         let registry = try MatcherRegistry([AlternativesMatcher.self])
         let text = """
@@ -49,7 +55,8 @@ final class ScriptedVerifier: ImageVerifier {
 
     @Test func noPassingMirrorKeepsTheImageWithAWarning() async throws {
         let verifier = ScriptedVerifier(passing: [])
-        let result = await (try await Self.pipeline(verifier, alternatives: "[eu.mirror.corp/hub, mirror.corp/hub]")).run("nginx:1")
+        let result = await (try await Self.pipeline(verifier, alternatives: "[eu.mirror.corp/hub, mirror.corp/hub]"))
+            .run("nginx:1")
         #expect(result.image == "nginx:1")
         #expect(result.stages.first?.outcome == .unverified)
         #expect(result.unverifiedBy == ["mirrors"])
@@ -66,7 +73,8 @@ final class ScriptedVerifier: ImageVerifier {
 
     @Test func imagePullPolicyNeverIsNotRewritten() async throws {
         let verifier = ScriptedVerifier(passing: ["eu.mirror.corp"])
-        let result = await (try await Self.pipeline(verifier)).run("nginx:1", context: EvaluationContext(imagePullPolicy: "Never"))
+        let result = await (try await Self.pipeline(verifier)).run(
+            "nginx:1", context: EvaluationContext(imagePullPolicy: "Never"))
         #expect(result.image == "nginx:1")
         #expect(result.stages.first?.outcome == .notReached)
         #expect(verifier.asked.withLockedValue { $0.isEmpty })
@@ -74,9 +82,11 @@ final class ScriptedVerifier: ImageVerifier {
 
     @Test func verifyNeedsAFactoryAndAKnownPolicy() async throws {
         let registry = try MatcherRegistry([AlternativesMatcher.self])
-        let base = "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages:\n  - name: m\n    matcher: alternatives\n    rules: [a.corp/x]\n"
+        let base =
+            "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages:\n  - name: m\n    matcher: alternatives\n    rules: [a.corp/x]\n"
         await #expect(throws: RuleFileError.self) {
-            _ = try await RuleSetLoader(registry: registry).load(text: base + "    verify: {policy: manifest}\n", file: "r")
+            _ = try await RuleSetLoader(registry: registry).load(
+                text: base + "    verify: {policy: manifest}\n", file: "r")
         }
         do {
             _ = try await RuleSetLoader(registry: registry, verifierFactory: { _ in ScriptedVerifier(passing: []) })

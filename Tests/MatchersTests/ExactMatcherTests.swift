@@ -1,5 +1,6 @@
-import Testing
 import ReplacerCore
+import Testing
+
 @testable import ReplacerMatchers
 
 @Suite struct ExactMatcherTests {
@@ -20,7 +21,10 @@ import ReplacerCore
         ("nginx@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097", nil),
         ("quay.io/prometheus/node-exporter:v1.8.0", "mirror.corp/quay/prometheus/node-exporter:v1.8.0"),
         ("quay.io/prometheus/node-exporter", nil),
-        ("registry.k8s.io/pause@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097", "mirror.corp/pause:3.9"),
+        (
+            "registry.k8s.io/pause@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097",
+            "mirror.corp/pause:3.9"
+        ),
         ("registry.k8s.io/pause:3.9", nil),
         ("mirror.corp/hub/library/nginx:1.27.2", nil),
     ]
@@ -39,7 +43,10 @@ import ReplacerCore
     }
 
     static let errors: [(String, String)] = [
-        ("    rules:\n      nginx: mirror.corp/a\n      docker.io/library/nginx:latest: mirror.corp/b\n", "same image as the key at line 8"),
+        (
+            "    rules:\n      nginx: mirror.corp/a\n      docker.io/library/nginx:latest: mirror.corp/b\n",
+            "same image as the key at line 8"
+        ),
         ("    rules:\n      \"Not Valid\": mirror.corp/a\n", "key \"Not Valid\" is not a valid image reference"),
         ("    rules:\n      nginx: \"mirror corp\"\n", "replacement \"mirror corp\" is not a valid image reference"),
         ("    rules:\n      nginx: mirror.corp/nginx\n      mirror.corp/nginx: mirror.corp/other\n", "is itself a key"),

@@ -1,5 +1,6 @@
-import Testing
 import ReplacerCore
+import Testing
+
 @testable import ReplacerMatchers
 
 @Suite struct PrefixMatcherTests {
@@ -28,13 +29,17 @@ import ReplacerCore
         ("quay.io/prometheus/node-exporter:v1.8.0", "mirror.corp/node-exporter:v1.8.0"),
         ("quay.io/prometheus/node-exporter-x:v1", nil),
         ("quay.io/prometheus/alertmanager", nil),
-        ("localhost:5000/app@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097",
-            "mirror.corp/local/app@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097"),
+        (
+            "localhost:5000/app@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097",
+            "mirror.corp/local/app@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097"
+        ),
         ("localhost/app", nil),
         ("[::1]:5000/team/app:v1", "mirror.corp/v6/app:v1"),
         ("docker.io/legacy/tool:2", "mirror.corp/legacy/tool:2"),
-        ("nginx:1.25@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097",
-            "mirror.corp/hub/library/nginx:1.25@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097"),
+        (
+            "nginx:1.25@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097",
+            "mirror.corp/hub/library/nginx:1.25@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097"
+        ),
         ("mirror.corp/hub/library/nginx", nil),
         // No valid host before the first "/" (an "_"), so upstream reads the whole name as a path with no domain.
         ("foo_bar.com/x", nil),
@@ -76,8 +81,14 @@ import ReplacerCore
         ("    rules:\n      docker.io: mirror\n", "mirror \"mirror\" does not start with a registry host"),
         ("    rules:\n      docker.io: docker.io/mirror\n", "is itself matched by the key"),
         ("    rules:\n      quay.io: mirror.corp/q\n      mirror.corp: other.corp\n", "is itself matched by the key"),
-        ("    rules:\n      quay.io: mirror.corp/team/q/x\n      mirror.corp/team: other.corp\n", "key \"mirror.corp/team\""),
-        ("    rules:\n      ghcr.io: index.docker.io/hub\n      docker.io/hub: a.corp\n", "is itself matched by the key"),
+        (
+            "    rules:\n      quay.io: mirror.corp/team/q/x\n      mirror.corp/team: other.corp\n",
+            "key \"mirror.corp/team\""
+        ),
+        (
+            "    rules:\n      ghcr.io: index.docker.io/hub\n      docker.io/hub: a.corp\n",
+            "is itself matched by the key"
+        ),
         ("    rules:\n      docker.io: a.corp\n      index.docker.io: b.corp\n", "same prefix as the key at line 8"),
         ("    rules:\n      docker.io/Library: a.corp\n", "invalid repository path"),
         ("    rules:\n      \"docker.io/library/nginx:1.25\": a.corp\n", "tag or digest"),
@@ -96,7 +107,9 @@ import ReplacerCore
         #expect(await prefix.run("nginx:1").image == "a.corp/hub/library/nginx:1")
         let exact = try await loadStage("exact", "    rules:\n      nginx: [a.corp/nginx:1, b.corp/nginx:1]\n")
         #expect(await exact.run("nginx").image == "a.corp/nginx:1")
-        let regex = try await loadStage("regex", "    rules:\n      - match: '^docker\\.io/library/(.+)$'\n        replace: ['a.corp/$1', 'b.corp/$1']\n")
+        let regex = try await loadStage(
+            "regex",
+            "    rules:\n      - match: '^docker\\.io/library/(.+)$'\n        replace: ['a.corp/$1', 'b.corp/$1']\n")
         #expect(await regex.run("redis:7").image == "a.corp/redis:7")
     }
 
@@ -105,7 +118,10 @@ import ReplacerCore
         ("prefix", "    rules:\n      docker.io: [a.corp/hub, docker.io/again]\n", "is itself matched by the key"),
         ("prefix", "    rules:\n      docker.io: []\n", "empty list"),
         ("exact", "    rules:\n      nginx: [a.corp/nginx, \"Not Valid\"]\n", "replacement \"Not Valid\""),
-        ("regex", "    rules:\n      - match: '^(a)$'\n        replace: ['x.corp/$1', 'x.corp/$7']\n", "replacement does not parse"),
+        (
+            "regex", "    rules:\n      - match: '^(a)$'\n        replace: ['x.corp/$1', 'x.corp/$7']\n",
+            "replacement does not parse"
+        ),
     ])
     func everyAlternativeIsValidatedAtLoad(_ matcher: String, _ body: String, _ message: String) async throws {
         let error = try await stageError(matcher, body)

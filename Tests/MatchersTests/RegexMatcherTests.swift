@@ -1,5 +1,6 @@
-import Testing
 import ReplacerCore
+import Testing
+
 @testable import ReplacerMatchers
 
 @Suite struct RegexMatcherTests {
@@ -19,8 +20,10 @@ import ReplacerCore
 
     static let cases: [(String, String?)] = [
         ("ghcr.io/acme/api:v1", "mirror.corp/ghcr/acme/api:v1"),
-        ("ghcr.io/acme/team/api@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097",
-            "mirror.corp/ghcr/acme/team/api@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097"),
+        (
+            "ghcr.io/acme/team/api@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097",
+            "mirror.corp/ghcr/acme/team/api@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097"
+        ),
         ("k8s.gcr.io/pause:3.9", "registry.k8s.io/pause:3.9"),
         ("gcr.io/google_containers/kube-proxy:v1.20.0", "registry.k8s.io/kube-proxy:v1.20.0"),
         ("gcr.io/google-containers/etcd", "registry.k8s.io/etcd"),
@@ -144,14 +147,17 @@ import ReplacerCore
         // No one sample for all three groups parses (a tag and a digest differ): only per-group samples load it.
         #expect(await pipeline.run("ghcr.io/e:3@sha256:\(hex)").image == "mirror.example.com/ghcr/e:3@sha256:\(hex)")
         let hex512 = String(repeating: "4f", count: 64)
-        #expect(await pipeline.run("docker.io/f/g@sha512:\(hex512)").image == "mirror.example.com/hub/f/g@sha512:\(hex512)")
+        #expect(
+            await pipeline.run("docker.io/f/g@sha512:\(hex512)").image == "mirror.example.com/hub/f/g@sha512:\(hex512)")
         let hex384 = String(repeating: "4f", count: 48)
-        #expect(await pipeline.run("docker.io/f/g@sha384:\(hex384)").image == "mirror.example.com/hub/f/g@sha384:\(hex384)")
+        #expect(
+            await pipeline.run("docker.io/f/g@sha384:\(hex384)").image == "mirror.example.com/hub/f/g@sha384:\(hex384)")
     }
 
     @Test func reasonsAreGivenWhenExplaining() async throws {
         let pipeline = try await loadStage("regex", Self.stage)
-        #expect(await pipeline.run("nginx:1.27").stages.first?.detail == "no pattern matched docker.io/library/nginx:1.27")
+        #expect(
+            await pipeline.run("nginx:1.27").stages.first?.detail == "no pattern matched docker.io/library/nginx:1.27")
         let matcher = try #require(pipeline.ruleSet.stages.first?.matcher)
         #expect(try await matcher.evaluate(try ImageInput("nginx:1.27"), context: EvaluationContext()).detail == nil)
     }
@@ -159,13 +165,28 @@ import ReplacerCore
     static let errors: [(String, String, Int?)] = [
         ("    rules:\n      - match: '^ghcr\\.io/(abc'\n        replace: x.corp/$1\n", "does not compile", 31),
         ("    rules:\n      - match: '^(a)$'\n        replace: x.corp/$2\n", "replacement does not parse", nil),
-        ("    rules:\n      - match: '^(?<org>a)$'\n        replace: x.corp/${team}\n", "replacement does not parse", nil),
-        ("    rules:\n      - match: '^(a)$'\n        replace: 'x.corp/UPPER/$1'\n", "can never be a valid image reference", nil),
-        ("    rules:\n      - match: '^(a)$'\n        replace: 'not a reference'\n", "can never be a valid image reference", nil),
+        (
+            "    rules:\n      - match: '^(?<org>a)$'\n        replace: x.corp/${team}\n", "replacement does not parse",
+            nil
+        ),
+        (
+            "    rules:\n      - match: '^(a)$'\n        replace: 'x.corp/UPPER/$1'\n",
+            "can never be a valid image reference", nil
+        ),
+        (
+            "    rules:\n      - match: '^(a)$'\n        replace: 'not a reference'\n",
+            "can never be a valid image reference", nil
+        ),
         // However its two groups are filled, the literal upper-case component rules the result out.
-        ("    rules:\n      - match: '^(a)(b)$'\n        replace: 'x.corp/$1/UPPER@$2'\n", "can never be a valid image reference", nil),
+        (
+            "    rules:\n      - match: '^(a)(b)$'\n        replace: 'x.corp/$1/UPPER@$2'\n",
+            "can never be a valid image reference", nil
+        ),
         ("    rules:\n      - match: '^(a)$'\n", "needs \"replace\"", nil),
-        ("    rules:\n      - match: '^(a)$'\n        replace: x.corp/a\n        flags: i\n", "unknown key \"flags\"", nil),
+        (
+            "    rules:\n      - match: '^(a)$'\n        replace: x.corp/a\n        flags: i\n",
+            "unknown key \"flags\"", nil
+        ),
         ("    options: {matchOn: both}\n    rules: []\n", "matchOn must be", nil),
         // A limit high enough to let one runaway pattern hold an event loop for seconds is refused.
         ("    options: {matchLimit: 4294967295}\n    rules: []\n", "matchLimit must be between 1000 and 10000000", nil),

@@ -1,5 +1,5 @@
-import Testing
 import ReplacerRegistry
+import Testing
 
 /// `WWW-Authenticate` parsing on inputs the fuzzer (Fuzz/, FuzzRegistryAuth) found, written out as literals.
 @Suite struct AuthChallengeTests {

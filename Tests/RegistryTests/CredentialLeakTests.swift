@@ -1,6 +1,3 @@
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -10,17 +7,27 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import Prometheus
-import Testing
 import ReplacerCore
 import ReplacerServer
-@testable import ReplacerRegistry
+import Testing
+
 @testable import ReplacerMatchers
+@testable import ReplacerRegistry
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The same process-wide Prometheus registry ServerTests uses (see `testPrometheus` there for the lock).
 let sharedPrometheus: PrometheusCollectorRegistry = {
-    let lock = open(FileManager.default.temporaryDirectory.appendingPathComponent("k8s-image-replacer-tests-metrics.lock").path, O_CREAT | O_RDWR, 0o600)
+    let lock = open(
+        FileManager.default.temporaryDirectory.appendingPathComponent("k8s-image-replacer-tests-metrics.lock").path,
+        O_CREAT | O_RDWR, 0o600)
     flock(lock, LOCK_EX)
-    defer { flock(lock, LOCK_UN); close(lock) }
+    defer {
+        flock(lock, LOCK_UN)
+        close(lock)
+    }
     if let factory = MetricsSystem.factory as? PrometheusMetricsFactory { return factory.registry }
     let registry = PrometheusCollectorRegistry()
     MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -42,17 +49,21 @@ let sharedPrometheus: PrometheusCollectorRegistry = {
         let basicRegistry = try await LocalRegistry(auth: .htpasswd(user: "puller", password: Self.basicPassword))
         defer { basicRegistry.stop() }
         let tokens = try await TokenService(requiring: (user: "robot", password: Self.tokenPassword))
-        let tokenRegistry = try await LocalRegistry(auth: .token(
-            realm: tokens.realm, service: tokens.service, issuer: tokens.issuer,
-            rootCertificatePEM: tokens.certificates.caCertificatePEM))
+        let tokenRegistry = try await LocalRegistry(
+            auth: .token(
+                realm: tokens.realm, service: tokens.service, issuer: tokens.issuer,
+                rootCertificatePEM: tokens.certificates.caCertificatePEM))
         defer { tokenRegistry.stop() }
         // The same registries under other names, so the docker config can hold a wrong password for each.
         let wrongBasic = try await CountingProxy(upstream: basicRegistry.base)
         let wrongToken = try await CountingProxy(upstream: tokenRegistry.base)
-        let basicImage = try await ImagePusher(base: basicRegistry.base, authorization: basic("puller", Self.basicPassword))
-            .pushImage("private/app", reference: "1")
+        let basicImage = try await ImagePusher(
+            base: basicRegistry.base, authorization: basic("puller", Self.basicPassword)
+        )
+        .pushImage("private/app", reference: "1")
         let pushToken = try await fetchPushToken(tokens, repository: "org/app")
-        let tokenImage = try await ImagePusher(base: tokenRegistry.base, authorization: "Bearer \(pushToken)").pushImage("org/app", reference: "v1")
+        let tokenImage = try await ImagePusher(base: tokenRegistry.base, authorization: "Bearer \(pushToken)")
+            .pushImage("org/app", reference: "v1")
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("leak-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -83,13 +94,13 @@ let sharedPrometheus: PrometheusCollectorRegistry = {
 
         let rulesPath = directory.appendingPathComponent("rules.yaml").path
         try """
-            apiVersion: k8s-image-replacer/v1
-            kind: RuleSet
-            stages:
-              - name: pin
-                matcher: digest
-                options: {insecureRegistries: [\(insecure)], dockerConfig: "\(configPath)"}
-            """.write(toFile: rulesPath, atomically: true, encoding: .utf8)
+        apiVersion: k8s-image-replacer/v1
+        kind: RuleSet
+        stages:
+          - name: pin
+            matcher: digest
+            options: {insecureRegistries: [\(insecure)], dockerConfig: "\(configPath)"}
+        """.write(toFile: rulesPath, atomically: true, encoding: .utf8)
         let server = try await InProcessServer(rulesPath: rulesPath, directory: directory, logger: logger)
         do {
             for image in images {
@@ -104,7 +115,8 @@ let sharedPrometheus: PrometheusCollectorRegistry = {
         await server.stop()
 
         // Denials carry the error into the API server's answer and events.
-        let deny = try await rules("""
+        let deny = try await rules(
+            """
               - name: pin
                 matcher: digest
                 options: {insecureRegistries: [\(insecure)], dockerConfig: "\(configPath)", onError: deny}
@@ -118,17 +130,20 @@ let sharedPrometheus: PrometheusCollectorRegistry = {
         await deny.shutdown()
 
         // Every error the client can produce for these, in every rendering.
-        let client = RegistryClient(configuration: try {
-            var configuration = RegistryClient.Configuration()
-            configuration.insecureRegistries = Set(hosts)
-            configuration.credentials = try RegistryCredentials(dockerConfig: Data(config.utf8))
-            return configuration
-        }())
+        let client = RegistryClient(
+            configuration: try {
+                var configuration = RegistryClient.Configuration()
+                configuration.insecureRegistries = Set(hosts)
+                configuration.credentials = try RegistryCredentials(dockerConfig: Data(config.utf8))
+                return configuration
+            }())
         for image in images {
             let reference = try ImageReference.normalized(image)
             do {
-                corpus.append(try await client.resolveDigest(
-                    host: reference.domain, repository: reference.path, tag: reference.tag ?? "latest", deadline: .now() + .seconds(5)))
+                corpus.append(
+                    try await client.resolveDigest(
+                        host: reference.domain, repository: reference.path, tag: reference.tag ?? "latest",
+                        deadline: .now() + .seconds(5)))
             } catch {
                 corpus += [error.description, String(reflecting: error), "\(error)"]
                 var dumped = ""
@@ -139,7 +154,8 @@ let sharedPrometheus: PrometheusCollectorRegistry = {
         await client.shutdown()
         // A docker config that cannot be parsed names the entry, not the secret.
         do {
-            _ = try RegistryCredentials(dockerConfig: Data(#"{"auths":{"x":{"auth":"\#(Self.wrongBasicPassword)!!"}}}"#.utf8))
+            _ = try RegistryCredentials(
+                dockerConfig: Data(#"{"auths":{"x":{"auth":"\#(Self.wrongBasicPassword)!!"}}}"#.utf8))
         } catch {
             corpus.append("\(error)")
         }
@@ -170,7 +186,8 @@ let sharedPrometheus: PrometheusCollectorRegistry = {
     func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
 
     func fetchPushToken(_ tokens: TokenService, repository: String) async throws -> String {
-        var request = URLRequest(url: URL(string: "\(tokens.realm)?service=\(tokens.service)&scope=repository:\(repository):pull,push")!)
+        var request = URLRequest(
+            url: URL(string: "\(tokens.realm)?service=\(tokens.service)&scope=repository:\(repository):pull,push")!)
         request.setValue(basic("robot", Self.tokenPassword), forHTTPHeaderField: "Authorization")
         let (data, _) = try await URLSession.shared.data(for: request)
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
@@ -191,7 +208,9 @@ struct CollectingLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let fields = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        lines.withLockedValue { $0.append("\(event.level) \(event.message) \(fields) \(event.source) \(event.function)") }
+        lines.withLockedValue {
+            $0.append("\(event.level) \(event.message) \(fields) \(event.source) \(event.function)")
+        }
     }
 }
 
@@ -202,7 +221,8 @@ final class InProcessServer: @unchecked Sendable {
     private let client: HTTPClient
 
     init(rulesPath: String, directory: URL, logger: Logger) async throws {
-        let certificates = try DevelopmentCertificates(commonName: "leak", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+        let certificates = try DevelopmentCertificates(
+            commonName: "leak", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
         let tls = directory.appendingPathComponent("tls").path
         try certificates.write(to: tls)
         let loader = RuleSetLoader(registry: digestRegistry)
@@ -213,11 +233,13 @@ final class InProcessServer: @unchecked Sendable {
         configuration.port = 0
         configuration.probePort = 0
         configuration.rulesPath = rulesPath
-        let server = WebhookServer(configuration: configuration, rules: rules, loader: loader, prometheus: sharedPrometheus, logger: logger)
+        let server = WebhookServer(
+            configuration: configuration, rules: rules, loader: loader, prometheus: sharedPrometheus, logger: logger)
         let (ready, continuation) = AsyncStream<WebhookServer.BoundPorts>.makeStream()
         task = Task { try await server.run(handleSignals: false) { continuation.yield($0) } }
         var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
-        tlsConfiguration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(certificates.caCertificatePEM.utf8)))
+        tlsConfiguration.trustRoots = .certificates(
+            try NIOSSLCertificate.fromPEMBytes(Array(certificates.caCertificatePEM.utf8)))
         var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tlsConfiguration)
         clientConfiguration.httpVersion = .http1Only
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
@@ -236,7 +258,8 @@ final class InProcessServer: @unchecked Sendable {
     }
 
     func get(probe path: String) async throws -> String {
-        let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(ports.probe)\(path)"), timeout: .seconds(5))
+        let response = try await client.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(ports.probe)\(path)"), timeout: .seconds(5))
         return String(buffer: try await response.body.collect(upTo: 4 << 20))
     }
 

@@ -1,12 +1,15 @@
 import Foundation
-import Testing
-import ReplacerCore
-@testable import ReplacerMatchers
 import ReplacerAdmission
+import ReplacerCore
 import ReplacerServer
+import Testing
+
+@testable import ReplacerMatchers
 
 let digestRegistry: MatcherRegistry = {
-    do { return try MatcherRegistry([ExactMatcher.self, PrefixMatcher.self, RegexMatcher.self, DigestMatcher.self]) } catch {
+    do {
+        return try MatcherRegistry([ExactMatcher.self, PrefixMatcher.self, RegexMatcher.self, DigestMatcher.self])
+    } catch {
         fatalError("the built-in matchers must register: \(error)")
     }
 }()
@@ -23,7 +26,8 @@ func rules(_ stages: String) async throws -> RuleSet {
         defer { registry.stop() }
         let pushed = try await ImagePusher(base: registry.base).pushImage("team/app", reference: "v1")
         let index = try await ImagePusher(base: registry.base).pushIndex("team/multi", tag: "latest")
-        let ruleSet = try await rules("""
+        let ruleSet = try await rules(
+            """
               - name: pin
                 matcher: digest
                 options: {insecureRegistries: ["\(registry.host)"], repositories: ["\(registry.host)/team/*"]}
@@ -32,7 +36,8 @@ func rules(_ stages: String) async throws -> RuleSet {
         let first = await pipeline.run("\(registry.host)/team/app:v1")
         #expect(first.image == "\(registry.host)/team/app:v1@\(pushed.digest)")
         #expect(first.stages.first?.detail?.contains("(registry)") == true)
-        #expect(await pipeline.run("\(registry.host)/team/multi").image == "\(registry.host)/team/multi:latest@\(index)")
+        #expect(
+            await pipeline.run("\(registry.host)/team/multi").image == "\(registry.host)/team/multi:latest@\(index)")
         let again = await pipeline.run(first.image)
         #expect(!again.changed, "an image with a digest is left alone, so a second pass changes nothing")
         #expect(await pipeline.run("\(registry.host)/other/app:v1").stages.first?.outcome == .noMatch)
@@ -42,18 +47,22 @@ func rules(_ stages: String) async throws -> RuleSet {
     /// `foo_bar.com/x` has no valid host before its first "/", so upstream reads it all as a path: there is no
     /// registry to ask, and the stage says so instead of asking one called "".
     @Test func aNameWithNoRegistryHostIsLeftAlone() async throws {
-        let ruleSet = try await rules("""
+        let ruleSet = try await rules(
+            """
               - name: pin
                 matcher: digest
             """)
         let result = await Pipeline(ruleSet).run("foo_bar.com/x:1")
         #expect(!result.changed && result.warnings.isEmpty)
         #expect(result.stages.first?.outcome == .noMatch)
-        #expect(result.stages.first?.detail == "foo_bar.com/x names no registry host, so there is no registry to resolve its tag")
+        #expect(
+            result.stages.first?.detail
+                == "foo_bar.com/x names no registry host, so there is no registry to resolve its tag")
         await ruleSet.shutdown()
 
         // Under onError: deny an image that cannot be pinned stops the pod, whatever the reason.
-        let strict = try await rules("""
+        let strict = try await rules(
+            """
               - name: pin
                 matcher: digest
                 options: {onError: deny}
@@ -67,12 +76,15 @@ func rules(_ stages: String) async throws -> RuleSet {
         let registry = try await LocalRegistry()
         defer { registry.stop() }
         let pushed = try await ImagePusher(base: registry.base).pushImage("team/app", reference: "v1")
-        let ruleSet = try await rules("""
+        let ruleSet = try await rules(
+            """
               - name: pin
                 matcher: digest
                 options: {insecureRegistries: ["\(registry.host)"], output: digest}
             """)
-        #expect(await Pipeline(ruleSet).run("\(registry.host)/team/app:v1").image == "\(registry.host)/team/app@\(pushed.digest)")
+        #expect(
+            await Pipeline(ruleSet).run("\(registry.host)/team/app:v1").image
+                == "\(registry.host)/team/app@\(pushed.digest)")
         await ruleSet.shutdown()
     }
 
@@ -81,7 +93,8 @@ func rules(_ stages: String) async throws -> RuleSet {
         defer { registry.stop() }
         _ = try await ImagePusher(base: registry.base).pushImage("team/app", reference: "v1")
         let proxy = try await CountingProxy(upstream: registry.base)
-        let ruleSet = try await rules("""
+        let ruleSet = try await rules(
+            """
               - name: pin
                 matcher: digest
                 options: {insecureRegistries: ["\(proxy.host)"], cacheTTL: 400ms}
@@ -113,8 +126,10 @@ func rules(_ stages: String) async throws -> RuleSet {
         defer { upstream.stop() }
         let mirror = try await LocalRegistry()
         defer { mirror.stop() }
-        let published = try await ImagePusher(base: upstream.base).pushImage("lib/app", reference: "1.0", salt: "upstream")
-        let substituted = try await ImagePusher(base: mirror.base).pushImage("lib/app", reference: "1.0", salt: "mirror")
+        let published = try await ImagePusher(base: upstream.base).pushImage(
+            "lib/app", reference: "1.0", salt: "upstream")
+        let substituted = try await ImagePusher(base: mirror.base).pushImage(
+            "lib/app", reference: "1.0", salt: "mirror")
         #expect(published.digest != substituted.digest)
         let insecure = #"["\#(upstream.host)", "\#(mirror.host)"]"#
         let stages = """
@@ -126,9 +141,13 @@ func rules(_ stages: String) async throws -> RuleSet {
                 options: {insecureRegistries: \(insecure), resolveFrom: RESOLVE}
             """
         let fromOriginal = try await rules(stages.replacingOccurrences(of: "RESOLVE", with: "original"))
-        #expect(await Pipeline(fromOriginal).run("\(upstream.host)/lib/app:1.0").image == "\(mirror.host)/lib/app:1.0@\(published.digest)")
+        #expect(
+            await Pipeline(fromOriginal).run("\(upstream.host)/lib/app:1.0").image
+                == "\(mirror.host)/lib/app:1.0@\(published.digest)")
         let fromCurrent = try await rules(stages.replacingOccurrences(of: "RESOLVE", with: "current"))
-        #expect(await Pipeline(fromCurrent).run("\(upstream.host)/lib/app:1.0").image == "\(mirror.host)/lib/app:1.0@\(substituted.digest)")
+        #expect(
+            await Pipeline(fromCurrent).run("\(upstream.host)/lib/app:1.0").image
+                == "\(mirror.host)/lib/app:1.0@\(substituted.digest)")
         await fromOriginal.shutdown()
         await fromCurrent.shutdown()
     }
@@ -136,7 +155,8 @@ func rules(_ stages: String) async throws -> RuleSet {
     @Test func failuresKeepTheTagWithAWarningOrDenyWhenAsked() async throws {
         let registry = try await LocalRegistry()
         defer { registry.stop() }
-        let keep = try await rules("""
+        let keep = try await rules(
+            """
               - name: pin
                 matcher: digest
                 options: {insecureRegistries: ["\(registry.host)"]}
@@ -146,7 +166,8 @@ func rules(_ stages: String) async throws -> RuleSet {
         #expect(kept.stages.first?.outcome == .failed)
         #expect(kept.warnings.first?.contains("not found") == true, "\(kept.warnings)")
 
-        let deny = try await rules("""
+        let deny = try await rules(
+            """
               - name: pin
                 matcher: digest
                 options: {insecureRegistries: ["\(registry.host)"], onError: deny}
@@ -155,12 +176,14 @@ func rules(_ stages: String) async throws -> RuleSet {
         #expect(denied.stages.first?.outcome == .denied)
         #expect(denied.denial?.contains("cannot pin") == true)
 
-        let outcome = await AdmissionReviewer().review(admissionReview(image: "\(registry.host)/team/missing:v1"), ruleSet: deny)
+        let outcome = await AdmissionReviewer().review(
+            admissionReview(image: "\(registry.host)/team/missing:v1"), ruleSet: deny)
         guard case .answer(let data, let summary) = outcome else {
             Issue.record("expected an answer")
             return
         }
-        let response = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])["response"] as? [String: Any]
+        let response =
+            try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])["response"] as? [String: Any]
         #expect(response?["allowed"] as? Bool == false)
         #expect(((response?["status"] as? [String: Any])?["message"] as? String)?.contains("cannot pin") == true)
         #expect(summary.denial != nil)
@@ -171,7 +194,8 @@ func rules(_ stages: String) async throws -> RuleSet {
     @Test func slowRegistryCostsAtMostTheStageTimeout() async throws {
         let hole = try BlackHole()
         defer { hole.close() }
-        let ruleSet = try await rules("""
+        let ruleSet = try await rules(
+            """
               - name: pin
                 matcher: digest
                 options: {insecureRegistries: ["127.0.0.1:\(hole.port)"], timeout: 300ms}

@@ -42,7 +42,9 @@ struct ImagePusher {
         authorize(&put)
         let finished = try await HTTPClient.shared.execute(put, timeout: .seconds(10))
         _ = try await finished.body.collect(upTo: 1 << 20)
-        guard finished.status == .created else { throw PushFailed(description: "blob upload: HTTP \(finished.status.code)") }
+        guard finished.status == .created else {
+            throw PushFailed(description: "blob upload: HTTP \(finished.status.code)")
+        }
         return (digest, data.count)
     }
 
@@ -50,11 +52,14 @@ struct ImagePusher {
     func pushImage(_ repository: String, reference: String, architecture: String = "amd64", salt: String = "")
         async throws -> (digest: String, size: Int)
     {
-        let config = Data(#"{"architecture":"\#(architecture)","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"salt":"\#(salt)"}"#.utf8)
+        let config = Data(
+            #"{"architecture":"\#(architecture)","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"salt":"\#(salt)"}"#
+                .utf8)
         let layer = Data("layer for \(repository) \(architecture) \(salt)".utf8)
         let configBlob = try await pushBlob(repository, config)
         let layerBlob = try await pushBlob(repository, layer)
-        let manifest = Data("""
+        let manifest = Data(
+            """
             {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",\
             "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\(configBlob.digest)","size":\(configBlob.size)},\
             "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"\(layerBlob.digest)","size":\(layerBlob.size)}]}
@@ -67,7 +72,8 @@ struct ImagePusher {
     func pushIndex(_ repository: String, tag: String) async throws -> String {
         let amd = try await pushImage(repository, reference: "amd64-\(tag)", architecture: "amd64")
         let arm = try await pushImage(repository, reference: "arm64-\(tag)", architecture: "arm64")
-        let index = Data("""
+        let index = Data(
+            """
             {"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[\
             {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\(amd.digest)","size":\(amd.size),"platform":{"architecture":"amd64","os":"linux"}},\
             {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\(arm.digest)","size":\(arm.size),"platform":{"architecture":"arm64","os":"linux"}}]}

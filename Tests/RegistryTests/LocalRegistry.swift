@@ -32,10 +32,12 @@ final class LocalRegistry: @unchecked Sendable {
     init(auth: Auth = .none, certificateDirectory: String? = nil, port fixedPort: Int? = nil) async throws {
         tls = certificateDirectory != nil
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
-            throw NotInstalled(description: "\(Self.binary) is missing: run dev/install-deps.sh (Debian package docker-registry)")
+            throw NotInstalled(
+                description: "\(Self.binary) is missing: run dev/install-deps.sh (Debian package docker-registry)")
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("storage"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("storage"), withIntermediateDirectories: true)
         port = try fixedPort ?? freeLoopbackPort()
         var authSection = ""
         switch auth {
@@ -47,11 +49,13 @@ final class LocalRegistry: @unchecked Sendable {
         case .token(let realm, let service, let issuer, let root):
             let file = directory.appendingPathComponent("token-root.pem").path
             try root.write(toFile: file, atomically: true, encoding: .utf8)
-            authSection = "auth:\n  token:\n    realm: \(realm)\n    service: \(service)\n    issuer: \(issuer)\n    rootcertbundle: \(file)\n"
+            authSection =
+                "auth:\n  token:\n    realm: \(realm)\n    service: \(service)\n    issuer: \(issuer)\n    rootcertbundle: \(file)\n"
         }
         var tlsSection = ""
         if let certificateDirectory {
-            tlsSection = "  tls:\n    certificate: \(certificateDirectory)/tls.crt\n    key: \(certificateDirectory)/tls.key\n"
+            tlsSection =
+                "  tls:\n    certificate: \(certificateDirectory)/tls.crt\n    key: \(certificateDirectory)/tls.key\n"
         }
         let config = """
             version: 0.1
@@ -85,7 +89,10 @@ final class LocalRegistry: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             if !process.isRunning {
-                throw NotInstalled(description: "docker-registry exited at start (status \(process.terminationStatus)); config in \(directory.path)")
+                throw NotInstalled(
+                    description:
+                        "docker-registry exited at start (status \(process.terminationStatus)); config in \(directory.path)"
+                )
             }
             var request = HTTPClientRequest(url: "\(base)/v2/")
             request.method = .GET
@@ -116,7 +123,8 @@ final class LocalRegistry: @unchecked Sendable {
         let htpasswd = Process()
         htpasswd.executableURL = URL(fileURLWithPath: "/usr/bin/htpasswd")
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/htpasswd") else {
-            throw NotInstalled(description: "/usr/bin/htpasswd is missing: run dev/install-deps.sh (Debian package apache2-utils)")
+            throw NotInstalled(
+                description: "/usr/bin/htpasswd is missing: run dev/install-deps.sh (Debian package apache2-utils)")
         }
         // The registry accepts bcrypt entries only.
         htpasswd.arguments = ["-Bbc", path, user, password]
@@ -161,9 +169,13 @@ final class BlackHole: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         guard listen(fd, 64) == 0 else { throw POSIXError(.EADDRINUSE) }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 

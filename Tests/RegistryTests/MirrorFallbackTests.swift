@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import ReplacerCore
 import ReplacerMatchers
+import Testing
+
 @testable import ReplacerRegistry
 
 /// Mirror verification against real registries on loopback playing an upstream and two mirrors.
@@ -15,7 +16,9 @@ import ReplacerMatchers
         return RegistryHealth(settings: settings)
     }
 
-    static func rules(upstream: String, mirrors: [String], policy: String = "manifest", timeout: String = "1s", health: RegistryHealth)
+    static func rules(
+        upstream: String, mirrors: [String], policy: String = "manifest", timeout: String = "1s", health: RegistryHealth
+    )
         async throws -> RuleSet
     {
         let list = mirrors.map { "\"\($0)\"" }.joined(separator: ", ")
@@ -29,13 +32,18 @@ import ReplacerMatchers
                 rules: {"\(upstream)": [\(list)]}
                 verify: {policy: \(policy), timeout: \(timeout), insecureRegistries: [\(insecure)]}
             """
-        return try await RuleSetLoader(registry: digestRegistry, verifierFactory: MirrorVerifier.factory(health: health))
-            .load(text: text, file: "rules.yaml")
+        return try await RuleSetLoader(
+            registry: digestRegistry, verifierFactory: MirrorVerifier.factory(health: health)
+        )
+        .load(text: text, file: "rules.yaml")
     }
 
     @Test func usesTheFirstMirrorThatServesTheImage() async throws {
         let (a, b) = (try await LocalRegistry(), try await LocalRegistry())
-        defer { a.stop(); b.stop() }
+        defer {
+            a.stop()
+            b.stop()
+        }
         _ = try await ImagePusher(base: b.base).pushImage("lib/app", reference: "1")
         _ = try await ImagePusher(base: a.base).pushImage("lib/only-on-a", reference: "1")
         let health = Self.health()
@@ -65,7 +73,9 @@ import ReplacerMatchers
         let b = try await LocalRegistry()
         defer { b.stop() }
         let port = a.port
-        for name in ["x1", "x2", "x3", "x4"] { _ = try await ImagePusher(base: b.base).pushImage("lib/\(name)", reference: "1") }
+        for name in ["x1", "x2", "x3", "x4"] {
+            _ = try await ImagePusher(base: b.base).pushImage("lib/\(name)", reference: "1")
+        }
         a.stop()
         let health = Self.health()
         let ruleSet = try await Self.rules(upstream: "upstream.corp", mirrors: [a.host, b.host], health: health)
@@ -86,7 +96,9 @@ import ReplacerMatchers
         defer { a.stop() }
         _ = try await ImagePusher(base: a.base).pushImage("lib/x4", reference: "1")
         let deadline = ContinuousClock.now + .seconds(10)
-        while health.state(of: a.host) != .closed, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        while health.state(of: a.host) != .closed, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(health.state(of: a.host) == .closed)
         #expect(await pipeline.run("upstream.corp/lib/x4:1").image == "\(a.host)/lib/x4:1")
         await ruleSet.shutdown()
@@ -102,7 +114,8 @@ import ReplacerMatchers
         _ = try await ImagePusher(base: b.base).pushImage("lib/app", reference: "2")
         let hung = "127.0.0.1:\(hole.port)"
         let health = Self.health()
-        let ruleSet = try await Self.rules(upstream: "upstream.corp", mirrors: [hung, b.host], timeout: "400ms", health: health)
+        let ruleSet = try await Self.rules(
+            upstream: "upstream.corp", mirrors: [hung, b.host], timeout: "400ms", health: health)
         let pipeline = Pipeline(ruleSet)
 
         let first = await pipeline.run("upstream.corp/lib/app:1")
@@ -120,7 +133,8 @@ import ReplacerMatchers
     @Test func allMirrorsDownKeepsTheOriginalWithAWarning() async throws {
         let (p1, p2) = (try freeLoopbackPort(), try freeLoopbackPort())
         let health = Self.health()
-        let ruleSet = try await Self.rules(upstream: "docker.io", mirrors: ["127.0.0.1:\(p1)/hub", "127.0.0.1:\(p2)/hub"], health: health)
+        let ruleSet = try await Self.rules(
+            upstream: "docker.io", mirrors: ["127.0.0.1:\(p1)/hub", "127.0.0.1:\(p2)/hub"], health: health)
         let result = await Pipeline(ruleSet).run("nginx:1.27")
         #expect(result.image == "nginx:1.27")
         #expect(result.stages.first?.outcome == .unverified)
@@ -132,7 +146,8 @@ import ReplacerMatchers
         let a = try await LocalRegistry()
         defer { a.stop() }
         let health = Self.health()
-        let ruleSet = try await Self.rules(upstream: "docker.io", mirrors: ["\(a.host)/hub"], policy: "reachable", health: health)
+        let ruleSet = try await Self.rules(
+            upstream: "docker.io", mirrors: ["\(a.host)/hub"], policy: "reachable", health: health)
         let result = await Pipeline(ruleSet).run("nginx:1.27")
         #expect(result.image == "\(a.host)/hub/library/nginx:1.27")
         #expect(result.stages.first?.alternatives?.first?.detail.contains("answered") == true)

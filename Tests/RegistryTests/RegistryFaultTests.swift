@@ -1,15 +1,17 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
-import Testing
 import ReplacerCore
+import Testing
+
 @testable import ReplacerRegistry
 
 /// Registries that misbehave during a digest lookup (issue #8): answers dribbled out byte by byte, server errors,
 /// digest headers that contradict the manifest served.
 @Suite(.serialized) struct RegistryFaultTests {
     func pinStage(_ host: String, _ options: String = "") async throws -> RuleSet {
-        try await rules("""
+        try await rules(
+            """
               - name: pin
                 matcher: digest
                 options: {insecureRegistries: ["\(host)"], timeout: 500ms\(options)}
@@ -32,9 +34,13 @@ import ReplacerCore
         let registry = try await ScriptedRegistry { method, _ in
             switch dribble {
             case .wholeAnswer:
-                return .init(status: 200, headers: [("Docker-Content-Digest", manifest.digest)], body: manifest.body, pace: .wholeAnswer(byteEvery: .milliseconds(200)))
+                return .init(
+                    status: 200, headers: [("Docker-Content-Digest", manifest.digest)], body: manifest.body,
+                    pace: .wholeAnswer(byteEvery: .milliseconds(200)))
             case .manifestBody:
-                return .init(status: 200, body: manifest.body, pace: method == "GET" ? .bodyOnly(byteEvery: .milliseconds(200)) : .atOnce)
+                return .init(
+                    status: 200, body: manifest.body,
+                    pace: method == "GET" ? .bodyOnly(byteEvery: .milliseconds(200)) : .atOnce)
             }
         }
         let ruleSet = try await pinStage(registry.host)
@@ -69,7 +75,9 @@ import ReplacerCore
         #expect(kept.warnings.first?.contains("HTTP 500") == true, "\(kept.warnings)")
         let asked = registry.requests.withLockedValue { $0.count }
         _ = await pipeline.run(image)
-        #expect(registry.requests.withLockedValue { $0.count } == asked, "within failureTTL the failure is answered from memory")
+        #expect(
+            registry.requests.withLockedValue { $0.count } == asked,
+            "within failureTTL the failure is answered from memory")
 
         healthy.withLockedValue { $0 = true }
         let deadline = ContinuousClock.now + .seconds(10)
@@ -78,7 +86,8 @@ import ReplacerCore
             try await Task.sleep(for: .milliseconds(100))
             pinned = await pipeline.run(image)
         }
-        #expect(pinned.image == "\(image)@\(manifest.digest)", "the failure expired and the recovered registry was asked")
+        #expect(
+            pinned.image == "\(image)@\(manifest.digest)", "the failure expired and the recovered registry was asked")
 
         healthy.withLockedValue { $0 = false }
         let deny = try await pinStage(registry.host, ", onError: deny")
@@ -116,12 +125,14 @@ import ReplacerCore
         let registry = try await ScriptedRegistry { _, _ in
             .init(status: 200, headers: [("Docker-Content-Digest", claimed)], body: manifest.body)
         }
-        let client = RegistryClient(configuration: {
-            var configuration = RegistryClient.Configuration()
-            configuration.insecureRegistries = [registry.host]
-            return configuration
-        }())
-        let digest = try await client.resolveDigest(host: registry.host, repository: "team/app", tag: "v1", deadline: .now() + .seconds(5))
+        let client = RegistryClient(
+            configuration: {
+                var configuration = RegistryClient.Configuration()
+                configuration.insecureRegistries = [registry.host]
+                return configuration
+            }())
+        let digest = try await client.resolveDigest(
+            host: registry.host, repository: "team/app", tag: "v1", deadline: .now() + .seconds(5))
         #expect(digest == claimed)
         #expect(registry.requests.withLockedValue { $0 } == ["HEAD /v2/team/app/manifests/v1"])
         await client.shutdown()

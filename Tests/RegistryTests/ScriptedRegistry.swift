@@ -47,7 +47,8 @@ final class ScriptedRegistry: @unchecked Sendable {
 
     /// A small valid image manifest and its digest.
     static func manifest(salt: String = "scripted") -> (body: [UInt8], digest: String) {
-        let text = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:\#(String(repeating: "a", count: 64))","size":2},"layers":[],"annotations":{"salt":"\#(salt)"}}"#
+        let text =
+            #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:\#(String(repeating: "a", count: 64))","size":2},"layers":[],"annotations":{"salt":"\#(salt)"}}"#
         let body = Array(text.utf8)
         return (body, digest(body))
     }
@@ -73,7 +74,10 @@ final class ScriptedRegistry: @unchecked Sendable {
                 let head = String(decoding: pending[..<end], as: UTF8.self)
                 pending.removeFirst(end + 4)
                 let parts = head.split(separator: "\r\n").first?.split(separator: " ") ?? []
-                guard parts.count >= 2 else { context.close(promise: nil); return }
+                guard parts.count >= 2 else {
+                    context.close(promise: nil)
+                    return
+                }
                 let (method, path) = (String(parts[0]), String(parts[1]))
                 requests.withLockedValue { $0.append("\(method) \(path)") }
                 send(reply(method, path), method: method, on: context.channel)
@@ -83,7 +87,9 @@ final class ScriptedRegistry: @unchecked Sendable {
         private func headEnd() -> Int? {
             guard pending.count >= 4 else { return nil }
             for index in 0...(pending.count - 4)
-            where pending[index] == 13 && pending[index + 1] == 10 && pending[index + 2] == 13 && pending[index + 3] == 10 {
+            where pending[index] == 13 && pending[index + 1] == 10 && pending[index + 2] == 13
+                && pending[index + 3] == 10
+            {
                 return index
             }
             return nil

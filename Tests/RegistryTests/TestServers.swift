@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -46,7 +46,8 @@ final class TokenService: @unchecked Sendable {
     var realm: String { "http://127.0.0.1:\(server?.port ?? 0)/token" }
 
     init(requiring credential: (user: String, password: String)? = nil) async throws {
-        certificates = try DevelopmentCertificates(commonName: "token signer", dnsNames: ["token-signer"], clientAuth: true)
+        certificates = try DevelopmentCertificates(
+            commonName: "token signer", dnsNames: ["token-signer"], clientAuth: true)
         let key = try P256.Signing.PrivateKey(pemRepresentation: certificates.keyPEM)
         let leaf = certificates.certificatePEM.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
         let (service, issuer, requests) = (service, issuer, requests)
@@ -65,7 +66,8 @@ final class TokenService: @unchecked Sendable {
             }
             let now = Int(Date().timeIntervalSince1970)
             let header = #"{"typ":"JWT","alg":"ES256","x5c":["\#(leaf)"]}"#
-            let claims = #"{"iss":"\#(issuer)","sub":"tester","aud":"\#(service)","exp":\#(now + 300),"nbf":\#(now - 10),"iat":\#(now),"jti":"\#(UUID().uuidString)","access":[\#(access.joined(separator: ","))]}"#
+            let claims =
+                #"{"iss":"\#(issuer)","sub":"tester","aud":"\#(service)","exp":\#(now + 300),"nbf":\#(now - 10),"iat":\#(now),"jti":"\#(UUID().uuidString)","access":[\#(access.joined(separator: ","))]}"#
             let signingInput = base64URL(Data(header.utf8)) + "." + base64URL(Data(claims.utf8))
             let signature = try key.signature(for: Data(signingInput.utf8))
             let token = signingInput + "." + base64URL(signature.rawRepresentation)
@@ -108,9 +110,12 @@ final class CountingProxy: @unchecked Sendable {
             let dropDigest = strip.withLockedValue { $0 }
             for (name, value) in response.headers {
                 if dropDigest && name.lowercased() == "docker-content-digest" { continue }
-                if let field = HTTPField.Name(name), field != .contentLength, field != .transferEncoding { headers.append(HTTPField(name: field, value: value)) }
+                if let field = HTTPField.Name(name), field != .contentLength, field != .transferEncoding {
+                    headers.append(HTTPField(name: field, value: value))
+                }
             }
-            return Response(status: .init(code: Int(response.status.code)), headers: headers, body: .init(byteBuffer: body))
+            return Response(
+                status: .init(code: Int(response.status.code)), headers: headers, body: .init(byteBuffer: body))
         }
     }
 

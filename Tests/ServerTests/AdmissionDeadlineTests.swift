@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import ReplacerCore
-@testable import ReplacerAdmission
 import ReplacerServer
+import Testing
+
+@testable import ReplacerAdmission
 
 /// Burns 40 ms of CPU per image without waiting, to stand for regex rules at their match limits.
 struct BusyMatcher: Matcher {
@@ -49,13 +50,17 @@ struct StuckMatcher: Matcher {
     /// is checked between containers, and a pod past it is admitted unchanged with the timeout warning.
     @Test func inlineStagesStopAtTheDeadlineBetweenContainers() async throws {
         let rules = try await RuleSetLoader(registry: try MatcherRegistry([BusyMatcher.self])).load(
-            text: "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: cpu, matcher: busy}]\n", file: "r.yaml")
+            text: "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: cpu, matcher: busy}]\n",
+            file: "r.yaml")
         #expect(rules.runsWithoutWaiting)
         let object = pod(containers: (0..<20).map { "app\($0)" })
         let started = ContinuousClock.now
         let outcome = await AdmissionReviewer(deadline: .milliseconds(150)).review(review(object), ruleSet: rules)
         let elapsed = ContinuousClock.now - started
-        guard case .answer(_, let summary) = outcome else { Issue.record("no answer"); return }
+        guard case .answer(_, let summary) = outcome else {
+            Issue.record("no answer")
+            return
+        }
         #expect(summary.timedOut && summary.rewrites.isEmpty)
         #expect(summary.warnings.contains { $0.contains("pod admitted unchanged") })
         // Twenty containers would take 800 ms; it stops at the first container past 150 ms.
@@ -70,7 +75,8 @@ struct StuckMatcher: Matcher {
             text: "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: lookup, matcher: \(matcher)}]\n",
             file: "r.yaml")
         let started = ContinuousClock.now
-        let outcome = await AdmissionReviewer(deadline: .milliseconds(200)).review(review(pod(containers: ["nginx"])), ruleSet: rules)
+        let outcome = await AdmissionReviewer(deadline: .milliseconds(200)).review(
+            review(pod(containers: ["nginx"])), ruleSet: rules)
         #expect(ContinuousClock.now - started < .seconds(10), "the deadline must cut the slow stage short")
         guard case .answer(let data, let summary) = outcome else {
             Issue.record("expected an answer")

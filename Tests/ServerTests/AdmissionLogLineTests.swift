@@ -55,13 +55,19 @@ import Testing
         #expect(summaries.count == 4)
         for summary in summaries {
             let ordered = try #require(Self.orderedLine(handler, summary))
-            #expect(String(decoding: ordered, as: UTF8.self) == String(decoding: Self.loggerLine(handler, summary), as: UTF8.self))
+            #expect(
+                String(decoding: ordered, as: UTF8.self)
+                    == String(decoding: Self.loggerLine(handler, summary), as: UTF8.self))
         }
         let patched = String(decoding: try #require(Self.orderedLine(handler, summaries[0])), as: UTF8.self)
-        #expect(patched.hasPrefix(
-            "2026-11-25T07:00:00.000Z info k8s-image-replacer: admission dryRun=true durationMs=1.234 kind=Pod name=web-1 "
-                + #"namespace=team-a outcome=patched rewrites=["containers/c0: nginx:1.27 -> mirror.corp/hub/library/nginx:1.27","#))
-        #expect(patched.contains(#" rulesGeneration=3 uid=705ab4f5-6393-11e8-b7cc-42010a800002 warnings=["containers/c1: "#))
+        #expect(
+            patched.hasPrefix(
+                "2026-11-25T07:00:00.000Z info k8s-image-replacer: admission dryRun=true durationMs=1.234 kind=Pod name=web-1 "
+                    + #"namespace=team-a outcome=patched rewrites=["containers/c0: nginx:1.27 -> mirror.corp/hub/library/nginx:1.27","#
+            ))
+        #expect(
+            patched.contains(#" rulesGeneration=3 uid=705ab4f5-6393-11e8-b7cc-42010a800002 warnings=["containers/c1: "#)
+        )
         #expect(patched.hasSuffix("]\n") && patched.utf8.count(where: { $0 == 0x0A }) == 1)
     }
 
@@ -93,15 +99,19 @@ import Testing
         let rules = RulesStore(try await ruleSet(), drainDelay: .milliseconds(1))
         for replica in [nil, "a"] as [String?] {
             let pipe = try Pipe()
-            var logger = Logger(label: "k8s-image-replacer") { TextLogHandler(label: $0, sink: LogSink(fileDescriptor: pipe.writeEnd)) }
+            var logger = Logger(label: "k8s-image-replacer") {
+                TextLogHandler(label: $0, sink: LogSink(fileDescriptor: pipe.writeEnd))
+            }
             if let replica { logger[metadataKey: "replica"] = .string(replica) }
             let routes = WebhookRoutes(
-                rules: rules, reviewer: AdmissionReviewer(), maxBodyBytes: 1 << 20, metrics: WebhookMetrics(), logger: logger)
+                rules: rules, reviewer: AdmissionReviewer(), maxBodyBytes: 1 << 20, metrics: WebhookMetrics(),
+                logger: logger)
             #expect(routes.orderedHandler != nil, "this package's handler takes ordered fields")
             routes.log(summary, outcome: "patched", generation: 3, duration: .microseconds(1234))
             let line = pipe.drain()
             // Everything after the timestamp matches the line built without a clock.
-            let expected = String(decoding: Self.loggerLine(TextLogHandler(label: "k8s-image-replacer"), summary), as: UTF8.self)
+            let expected = String(
+                decoding: Self.loggerLine(TextLogHandler(label: "k8s-image-replacer"), summary), as: UTF8.self)
             var tail = String(expected.drop(while: { $0 != " " }))
             if replica != nil { tail = tail.replacingOccurrences(of: " rewrites=", with: " replica=a rewrites=") }
             #expect(line.hasSuffix(tail), "\(line)")

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import ReplacerCore
-@testable import ReplacerAdmission
 import ReplacerServer
+import Testing
+
+@testable import ReplacerAdmission
 
 @Suite struct AdmissionReviewerTests {
     let reviewer = AdmissionReviewer()
@@ -16,7 +17,8 @@ import ReplacerServer
     }
 
     @Test func rewritesEveryContainerKindAndRecordsOriginals() async throws {
-        let object = pod(containers: ["nginx:1.25", "quay.io/app:1"], initContainers: ["busybox"], ephemeralContainers: ["alpine"])
+        let object = pod(
+            containers: ["nginx:1.25", "quay.io/app:1"], initContainers: ["busybox"], ephemeralContainers: ["alpine"])
         let (response, summary) = try await answer(review(object), rules: try await ruleSet())
         #expect(response.uid == "705ab4f5-6393-11e8-b7cc-42010a800002")
         #expect(response.allowed)
@@ -26,7 +28,9 @@ import ReplacerServer
         #expect(images(patched, ["spec"], "initContainers") == ["mirror.corp/hub/library/busybox"])
         #expect(images(patched, ["spec"], "ephemeralContainers") == ["mirror.corp/hub/library/alpine"])
         let recorded = try #require(annotations(patched)[AdmissionReviewer.originalImagesAnnotation])
-        #expect(recorded == #"{"containers/c0":"nginx:1.25","ephemeralContainers/e0":"alpine","initContainers/i0":"busybox"}"#)
+        #expect(
+            recorded
+                == #"{"containers/c0":"nginx:1.25","ephemeralContainers/e0":"alpine","initContainers/i0":"busybox"}"#)
         #expect(summary.rewrites.count == 3)
         #expect(response.warnings.isEmpty)
     }
@@ -35,7 +39,10 @@ import ReplacerServer
         let object = pod(containers: ["nginx"], annotations: ["a/b~c": "kept"])
         let (response, _) = try await answer(review(object), rules: try await ruleSet())
         let patch = try #require(response.patch)
-        #expect(patch.contains { ($0["path"] as? String) == "/metadata/annotations/k8s-image-replacer.dev~1original-images" })
+        #expect(
+            patch.contains {
+                ($0["path"] as? String) == "/metadata/annotations/k8s-image-replacer.dev~1original-images"
+            })
         let patched = try apply(patch, to: object)
         #expect(annotations(patched)["a/b~c"] == "kept")
         #expect(annotations(patched)[AdmissionReviewer.originalImagesAnnotation] == #"{"containers/c0":"nginx"}"#)
@@ -55,7 +62,9 @@ import ReplacerServer
     /// container's recorded original, also over a stale entry: the next pass must recognise this pass's answer.
     @Test func aRewrittenImageBecomesItsContainersRecordedOriginal() async throws {
         let rules = try await ruleSet()
-        let object = pod(containers: ["nginx"], annotations: [AdmissionReviewer.originalImagesAnnotation: "{\"containers/c0\":\"x\"}"])
+        let object = pod(
+            containers: ["nginx"],
+            annotations: [AdmissionReviewer.originalImagesAnnotation: "{\"containers/c0\":\"x\"}"])
         let (response, _) = try await answer(review(object), rules: rules)
         let patched = try apply(try #require(response.patch), to: object) as! [String: Any]
         #expect(images(patched, ["spec"]) == ["mirror.corp/hub/library/nginx"])
@@ -69,7 +78,9 @@ import ReplacerServer
         let patched = try apply(try #require(response.patch), to: object)
         #expect(images(patched, ["spec"]) == ["quay.io/broken/thing:1", "mirror.corp/hub/library/nginx"])
         #expect(response.warnings.count == 1)
-        #expect(response.warnings[safe: 0]?.hasPrefix("containers/c0: stage quay-broken: rewrite refused, not a valid image reference") == true)
+        #expect(
+            response.warnings[safe: 0]?.hasPrefix(
+                "containers/c0: stage quay-broken: rewrite refused, not a valid image reference") == true)
         #expect(response.warnings.allSatisfy { $0.count <= AdmissionReviewer.maxWarningLength })
     }
 
@@ -87,7 +98,9 @@ import ReplacerServer
         let (wet, _) = try await answer(review(object), rules: rules)
         let (dry, summary) = try await answer(review(object, dryRun: true), rules: rules)
         #expect(summary.dryRun)
-        #expect(try apply(try #require(dry.patch), to: object) as? NSDictionary == (try apply(try #require(wet.patch), to: object) as? NSDictionary))
+        #expect(
+            try apply(try #require(dry.patch), to: object) as? NSDictionary
+                == (try apply(try #require(wet.patch), to: object) as? NSDictionary))
     }
 
     @Test(arguments: [
@@ -95,7 +108,8 @@ import ReplacerServer
         [AdmissionReviewer.mirrorPodAnnotation: "abc"],
     ])
     func optedOutAndMirrorPodsAreLeftAlone(_ annotations: [String: String]) async throws {
-        let (response, summary) = try await answer(review(pod(containers: ["nginx"], annotations: annotations)), rules: try await ruleSet())
+        let (response, summary) = try await answer(
+            review(pod(containers: ["nginx"], annotations: annotations)), rules: try await ruleSet())
         #expect(response.patch == nil)
         #expect(summary.skipped != nil)
     }
@@ -105,7 +119,9 @@ import ReplacerServer
         // The regular container differs too, so only the subresource's kinds keep it out of the patch.
         var new = pod(containers: ["redis"], ephemeralContainers: ["alpine"])
         var spec = new["spec"] as! [String: Any]
-        spec["ephemeralContainers"] = [["name": "e0", "image": "alpine"], ["name": "debugger", "image": "busybox:1.36"]]
+        spec["ephemeralContainers"] = [
+            ["name": "e0", "image": "alpine"], ["name": "debugger", "image": "busybox:1.36"],
+        ]
         new["spec"] = spec
         let body = review(new, subResource: "ephemeralcontainers", operation: "UPDATE", oldObject: old)
         let (response, _) = try await answer(body, rules: try await ruleSet())
@@ -137,13 +153,17 @@ import ReplacerServer
             ["name": "c1", "image": "cache.corp/quay.io/app:1"],
         ]
         pinned["spec"] = pinnedSpec
-        #expect(try await answer(review(pinned), rules: rules).0.patch == nil, "a digest added by someone else is not ours to prefix")
+        #expect(
+            try await answer(review(pinned), rules: rules).0.patch == nil,
+            "a digest added by someone else is not ours to prefix")
 
         // An image the user changed in an UPDATE is not the webhook's output: it is rewritten as usual, and it
         // becomes the container's recorded original, so a reinvocation for this update changes nothing either.
         var edited = patched
         var spec = edited["spec"] as! [String: Any]
-        spec["containers"] = [["name": "c0", "image": "redis:7"], ["name": "c1", "image": "cache.corp/quay.io/app:1"]]
+        spec["containers"] = [
+            ["name": "c0", "image": "redis:7"], ["name": "c1", "image": "cache.corp/quay.io/app:1"],
+        ]
         edited["spec"] = spec
         let update = review(edited, operation: "UPDATE", oldObject: patched)
         let (updated, _) = try await answer(update, rules: rules)
@@ -152,7 +172,8 @@ import ReplacerServer
         #expect(
             annotations(afterUpdate)[AdmissionReviewer.originalImagesAnnotation]
                 == #"{"containers/c0":"redis:7","containers/c1":"quay.io/app:1"}"#)
-        let (reinvoked, _) = try await answer(review(afterUpdate, operation: "UPDATE", oldObject: patched), rules: rules)
+        let (reinvoked, _) = try await answer(
+            review(afterUpdate, operation: "UPDATE", oldObject: patched), rules: rules)
         #expect(reinvoked.patch == nil, "a reinvocation for the update must not prefix the new image again")
     }
 
@@ -165,11 +186,13 @@ import ReplacerServer
             annotations: [AdmissionReviewer.originalImagesAnnotation: #"{"containers/c0":"nginx"}"#])
         let (first, _) = try await answer(review(object), rules: rules)
         let patched = try apply(try #require(first.patch), to: object) as! [String: Any]
-        #expect(images(patched, ["spec"]) == ["cache.corp/docker.io/library/nginx", "cache.corp/docker.io/library/busybox"])
+        #expect(
+            images(patched, ["spec"]) == ["cache.corp/docker.io/library/nginx", "cache.corp/docker.io/library/busybox"])
         #expect(
             annotations(patched)[AdmissionReviewer.originalImagesAnnotation]
                 == #"{"containers/c0":"nginx","containers/c1":"busybox"}"#)
-        #expect(try await answer(review(patched), rules: rules).0.patch == nil, "the sidecar must not be prefixed again")
+        #expect(
+            try await answer(review(patched), rules: rules).0.patch == nil, "the sidecar must not be prefixed again")
     }
 
     static let prefixEverything = """
@@ -212,7 +235,8 @@ import ReplacerServer
             annotations: [AdmissionReviewer.originalImagesAnnotation: "garbled"])
         let (response, _) = try await answer(review(new, operation: "UPDATE", oldObject: old), rules: rules)
         let patched = try apply(try #require(response.patch), to: new) as! [String: Any]
-        #expect(images(patched, ["spec"]) == ["cache.corp/docker.io/library/nginx", "cache.corp/docker.io/library/busybox"])
+        #expect(
+            images(patched, ["spec"]) == ["cache.corp/docker.io/library/nginx", "cache.corp/docker.io/library/busybox"])
         #expect(
             annotations(patched)[AdmissionReviewer.originalImagesAnnotation]
                 == #"{"containers/c0":"nginx","containers/c1":"busybox"}"#)
@@ -226,7 +250,11 @@ import ReplacerServer
         let name = String(repeating: "n", count: 63)
         let object: [String: Any] = [
             "kind": "Pod", "metadata": ["name": "p"],
-            "spec": ["initContainers": [["name": name, "image": "quay.io/broken/" + String(repeating: "x", count: 80) + ":1"]]],
+            "spec": [
+                "initContainers": [
+                    ["name": name, "image": "quay.io/broken/" + String(repeating: "x", count: 80) + ":1"]
+                ]
+            ],
         ]
         let (response, _) = try await answer(review(object), rules: rules)
         let warning = try #require(response.warnings.first)
@@ -234,7 +262,8 @@ import ReplacerServer
         #expect(warning.contains("stage \(stage)"), "\(warning)")
         #expect(warning.hasPrefix("initContainers/nnn"))
         // A warning that fits is left whole.
-        #expect(AdmissionReviewer.warning("stage s: short", label: "containers/app") == "containers/app: stage s: short")
+        #expect(
+            AdmissionReviewer.warning("stage s: short", label: "containers/app") == "containers/app: stage s: short")
         let long = AdmissionReviewer.warning("stage s: " + String(repeating: "w", count: 200), label: "containers/app")
         #expect(long.count == AdmissionReviewer.maxWarningLength && long.hasSuffix("…"))
     }
@@ -247,14 +276,23 @@ import ReplacerServer
     @Test func podUpdateRewritesOnlyChangedImages() async throws {
         let old = pod(containers: ["nginx:1.25", "redis:7"])
         let new = pod(containers: ["nginx:1.25", "redis:7.2"])
-        let (response, _) = try await answer(review(new, operation: "UPDATE", oldObject: old), rules: try await ruleSet())
+        let (response, _) = try await answer(
+            review(new, operation: "UPDATE", oldObject: old), rules: try await ruleSet())
         let patched = try apply(try #require(response.patch), to: new)
         #expect(images(patched, ["spec"]) == ["nginx:1.25", "mirror.corp/hub/library/redis:7.2"])
     }
 
     static func deployment() -> [String: Any] {
-        ["apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "web"],
-         "spec": ["replicas": 2, "template": ["metadata": ["labels": ["app": "web"]], "spec": ["containers": [["name": "app", "image": "nginx"]]]]]]
+        [
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "web"],
+            "spec": [
+                "replicas": 2,
+                "template": [
+                    "metadata": ["labels": ["app": "web"]],
+                    "spec": ["containers": [["name": "app", "image": "nginx"]]],
+                ],
+            ],
+        ]
     }
 
     @Test func workloadTemplatesNeedTheRuleFileSwitch() async throws {
@@ -266,7 +304,8 @@ import ReplacerServer
         let (on, _) = try await answer(body, rules: try await ruleSet(podTemplates: true))
         let patched = try apply(try #require(on.patch), to: Self.deployment())
         #expect(images(patched, ["spec", "template", "spec"]) == ["mirror.corp/hub/library/nginx"])
-        #expect(annotations(patched, ["spec", "template", "metadata"])[AdmissionReviewer.originalImagesAnnotation] != nil)
+        #expect(
+            annotations(patched, ["spec", "template", "metadata"])[AdmissionReviewer.originalImagesAnnotation] != nil)
 
         // A custom resource that reuses the kind name has a schema of its own: not patched as a workload.
         let custom = review(Self.deployment(), kind: "Deployment", group: "example.com", resource: "deployments")
@@ -277,13 +316,27 @@ import ReplacerServer
 
     @Test func cronJobAndPodTemplatePaths() async throws {
         let rules = try await ruleSet(podTemplates: true)
-        let cron: [String: Any] = ["kind": "CronJob", "metadata": ["name": "c"], "spec": ["schedule": "* * * * *", "jobTemplate": ["spec": ["template": ["spec": ["containers": [["name": "j", "image": "busybox"]]]]]]]]
-        let (cronAnswer, _) = try await answer(review(cron, kind: "CronJob", group: "batch", resource: "cronjobs"), rules: rules)
+        let cron: [String: Any] = [
+            "kind": "CronJob", "metadata": ["name": "c"],
+            "spec": [
+                "schedule": "* * * * *",
+                "jobTemplate": ["spec": ["template": ["spec": ["containers": [["name": "j", "image": "busybox"]]]]]],
+            ],
+        ]
+        let (cronAnswer, _) = try await answer(
+            review(cron, kind: "CronJob", group: "batch", resource: "cronjobs"), rules: rules)
         let patchedCron = try apply(try #require(cronAnswer.patch), to: cron)
-        #expect(images(patchedCron, ["spec", "jobTemplate", "spec", "template", "spec"]) == ["mirror.corp/hub/library/busybox"])
+        #expect(
+            images(patchedCron, ["spec", "jobTemplate", "spec", "template", "spec"]) == [
+                "mirror.corp/hub/library/busybox"
+            ])
 
-        let template: [String: Any] = ["kind": "PodTemplate", "metadata": ["name": "t"], "template": ["metadata": [:] as [String: Any], "spec": ["containers": [["name": "a", "image": "redis"]]]]]
-        let (templateAnswer, _) = try await answer(review(template, kind: "PodTemplate", resource: "podtemplates"), rules: rules)
+        let template: [String: Any] = [
+            "kind": "PodTemplate", "metadata": ["name": "t"],
+            "template": ["metadata": [:] as [String: Any], "spec": ["containers": [["name": "a", "image": "redis"]]]],
+        ]
+        let (templateAnswer, _) = try await answer(
+            review(template, kind: "PodTemplate", resource: "podtemplates"), rules: rules)
         let patchedTemplate = try apply(try #require(templateAnswer.patch), to: template)
         #expect(images(patchedTemplate, ["template", "spec"]) == ["mirror.corp/hub/library/redis"])
     }
@@ -295,12 +348,14 @@ import ReplacerServer
         #expect(serviceAnswer.allowed && serviceAnswer.patch == nil)
         let (deleteAnswer, _) = try await answer(review(pod(containers: ["nginx"]), operation: "DELETE"), rules: rules)
         #expect(deleteAnswer.allowed && deleteAnswer.patch == nil)
-        let (statusAnswer, _) = try await answer(review(pod(containers: ["nginx"]), subResource: "status", operation: "UPDATE"), rules: rules)
+        let (statusAnswer, _) = try await answer(
+            review(pod(containers: ["nginx"]), subResource: "status", operation: "UPDATE"), rules: rules)
         #expect(statusAnswer.patch == nil)
     }
 
     @Test func answersInTheVersionItWasAskedIn() async throws {
-        let (response, _) = try await answer(review(pod(containers: ["nginx"]), apiVersion: "admission.k8s.io/v1beta1"), rules: try await ruleSet())
+        let (response, _) = try await answer(
+            review(pod(containers: ["nginx"]), apiVersion: "admission.k8s.io/v1beta1"), rules: try await ruleSet())
         #expect(response.apiVersion == "admission.k8s.io/v1beta1")
     }
 
@@ -308,14 +363,28 @@ import ReplacerServer
         ("not json", "not an AdmissionReview"),
         (#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#, "has no \"request\""),
         (#"{"request":{"kind":{"kind":"Pod"}}}"#, "missing \"uid\""),
-        (#"{"request":{"uid":"x","object":{"spec":{"containers":"nope"}}}}"#, "wrong type at request.object.spec.containers"),
+        (
+            #"{"request":{"uid":"x","object":{"spec":{"containers":"nope"}}}}"#,
+            "wrong type at request.object.spec.containers"
+        ),
         ("", "not an AdmissionReview"),
-        (#"{"uid":"x","kind":{"group":"","version":"v1","kind":"Pod"},"object":{}}"#, "bare AdmissionRequest: wrap it as"),
-        (#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[]}}"#, "is a Pod, not an AdmissionReview"),
-        (#"{"apiVersion":"admission.k8s.io/v2","kind":"AdmissionReview","request":{"uid":"x"}}"#, "apiVersion admission.k8s.io/v2 is not"),
+        (
+            #"{"uid":"x","kind":{"group":"","version":"v1","kind":"Pod"},"object":{}}"#,
+            "bare AdmissionRequest: wrap it as"
+        ),
+        (
+            #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[]}}"#,
+            "is a Pod, not an AdmissionReview"
+        ),
+        (
+            #"{"apiVersion":"admission.k8s.io/v2","kind":"AdmissionReview","request":{"uid":"x"}}"#,
+            "apiVersion admission.k8s.io/v2 is not"
+        ),
     ])
     func malformedBodiesAreRejectedWith400(_ body: String, _ message: String) async throws {
-        guard case .rejected(let status, let text) = await reviewer.review(Data(body.utf8), ruleSet: try await ruleSet()) else {
+        guard
+            case .rejected(let status, let text) = await reviewer.review(Data(body.utf8), ruleSet: try await ruleSet())
+        else {
             Issue.record("expected a rejection")
             return
         }
@@ -324,7 +393,9 @@ import ReplacerServer
     }
 
     @Test func aKindOfAnotherTypeGetsNoHintAboutBareRequests() async throws {
-        guard case .rejected(_, let text) = await reviewer.review(Data(#"{"apiVersion":"v1","kind":7}"#.utf8), ruleSet: try await ruleSet())
+        guard
+            case .rejected(_, let text) = await reviewer.review(
+                Data(#"{"apiVersion":"v1","kind":7}"#.utf8), ruleSet: try await ruleSet())
         else {
             Issue.record("expected a rejection")
             return

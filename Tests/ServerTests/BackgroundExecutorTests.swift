@@ -30,7 +30,6 @@ struct ThreadRecordingMatcher: Matcher {
     func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult { .noMatch() }
 }
 
-
 @Suite struct BackgroundExecutorTests {
     @Test func jobsRunOnTheExecutorsOwnThread() async {
         #expect(!BackgroundExecutor.shared.isCurrentThread())
@@ -46,7 +45,8 @@ struct ThreadRecordingMatcher: Matcher {
     }
 
     @Test func aReloadCompilesTheRulesOffTheCallersThreads() async throws {
-        let text = "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: recorded, matcher: thread-recording}]\n"
+        let text =
+            "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: recorded, matcher: thread-recording}]\n"
         let (directory, path) = try rulesFile(text)
         defer { try? FileManager.default.removeItem(at: directory) }
 
@@ -74,7 +74,8 @@ struct ThreadRecordingMatcher: Matcher {
     /// The rules were loaded, then the file changed before the watcher first looked at it: the watcher must
     /// compare against what was loaded, not against its own first read, or the change is never applied.
     @Test func aChangeBetweenLoadingAndWatchingIsReloaded() async throws {
-        let text = "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: hub, matcher: prefix, rules: {docker.io: a.corp}}]\n"
+        let text =
+            "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: hub, matcher: prefix, rules: {docker.io: a.corp}}]\n"
         let (directory, path) = try rulesFile(text)
         defer { try? FileManager.default.removeItem(at: directory) }
 
@@ -87,7 +88,8 @@ struct ThreadRecordingMatcher: Matcher {
         let prometheus = PrometheusCollectorRegistry()
         let watcher = FileWatcher(
             rulesPath: path, loader: loader, rules: store, certificates: nil, interval: .milliseconds(20),
-            metrics: WebhookMetrics(factory: PrometheusMetricsFactory(registry: prometheus)), logger: Logger(label: "test"),
+            metrics: WebhookMetrics(factory: PrometheusMetricsFactory(registry: prometheus)),
+            logger: Logger(label: "test"),
             rulesBaseline: baseline)
         let watching = Task { try await watcher.run() }
         defer { watching.cancel() }
@@ -126,13 +128,15 @@ struct ThreadRecordingMatcher: Matcher {
         try first.write(to: tls)
         let (certificatePath, keyPath) = (tls + "/tls.crt", tls + "/tls.key")
         let baseline = (
-            certificate: FileManager.default.contents(atPath: certificatePath), key: FileManager.default.contents(atPath: keyPath)
+            certificate: FileManager.default.contents(atPath: certificatePath),
+            key: FileManager.default.contents(atPath: keyPath)
         )
         let store = try CertificateStore(certificatePath: certificatePath, keyPath: keyPath)
         let rotated = try DevelopmentCertificates(commonName: "rotated", dnsNames: ["localhost"])
         try rotated.write(to: tls)
         let served = { try store.currentChain.first?.toDERBytes() }
-        #expect(try served() == (try NIOSSLCertificate(bytes: Array(first.certificatePEM.utf8), format: .pem).toDERBytes()))
+        #expect(
+            try served() == (try NIOSSLCertificate(bytes: Array(first.certificatePEM.utf8), format: .pem).toDERBytes()))
 
         let watcher = FileWatcher(
             rulesPath: nil, loader: RuleSetLoader(registry: registry), rules: RulesStore(try await ruleSet()),

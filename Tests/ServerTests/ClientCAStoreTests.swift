@@ -1,6 +1,7 @@
 import Foundation
 import NIOSSL
 import Testing
+
 @testable import ReplacerServer
 
 /// What the store remembers about verified client certificates, which decides whether a resumed TLS session is
@@ -13,7 +14,8 @@ import Testing
     }
 
     @Test func aVerifiedLeafIsKnownUntilItExpiresOrTheBundleChanges() async throws {
-        let client = try DevelopmentCertificates(commonName: "apiserver", dnsNames: ["kube-apiserver"], clientAuth: true)
+        let client = try DevelopmentCertificates(
+            commonName: "apiserver", dnsNames: ["kube-apiserver"], clientAuth: true)
         let (store, file) = try store(trusting: client)
         defer { try? FileManager.default.removeItem(at: file) }
         let leaf = try NIOSSLCertificate(bytes: Array(client.certificatePEM.utf8), format: .pem)

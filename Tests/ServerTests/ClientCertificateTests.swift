@@ -1,13 +1,15 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+
 @testable import ReplacerServer
 
 /// `--client-ca` end to end: the certificates a client must present, a rotated bundle, and resumed TLS sessions,
 /// over real TLS on loopback with AsyncHTTPClient and `openssl s_client` as clients.
 @Suite(.serialized) struct ClientCertificateTests {
     @Test func clientCertificatesAreRequiredWhenAClientCAIsGiven() async throws {
-        let clients = try DevelopmentCertificates(commonName: "apiserver", dnsNames: ["kube-apiserver"], clientAuth: true)
+        let clients = try DevelopmentCertificates(
+            commonName: "apiserver", dnsNames: ["kube-apiserver"], clientAuth: true)
         try await withServer(clientCA: clients) { server in
             try await withClient(try server.client(identity: clients)) { client in
                 let status = try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).status
@@ -19,7 +21,8 @@ import Testing
                 }
             }
             // A certificate for client auth, but from a CA the server was not told to trust.
-            let stranger = try DevelopmentCertificates(commonName: "apiserver", dnsNames: ["kube-apiserver"], clientAuth: true)
+            let stranger = try DevelopmentCertificates(
+                commonName: "apiserver", dnsNames: ["kube-apiserver"], clientAuth: true)
             for http2 in [false, true] {
                 try await withClient(try server.client(http2: http2, identity: stranger)) { client in
                     await #expect(throws: (any Error).self) {
@@ -34,7 +37,8 @@ import Testing
     /// broken one is counted and the last good one stays.
     @Test func aRotatedClientCAAppliesToNewHandshakes() async throws {
         let first = try DevelopmentCertificates(commonName: "apiserver", dnsNames: ["kube-apiserver"], clientAuth: true)
-        let second = try DevelopmentCertificates(commonName: "apiserver-2", dnsNames: ["kube-apiserver"], clientAuth: true)
+        let second = try DevelopmentCertificates(
+            commonName: "apiserver-2", dnsNames: ["kube-apiserver"], clientAuth: true)
         try await withServer(clientCA: first) { server in
             func status(_ identity: DevelopmentCertificates) async throws -> Int {
                 var result = 0
@@ -64,22 +68,26 @@ import Testing
     @Test(.enabled(if: opensslPath != nil, "needs openssl"), arguments: ["-tls1_2", "-tls1_3"])
     func aResumedSessionIsCheckedAgainstTheCurrentClientCA(version: String) async throws {
         let first = try DevelopmentCertificates(commonName: "apiserver", dnsNames: ["kube-apiserver"], clientAuth: true)
-        let second = try DevelopmentCertificates(commonName: "apiserver-2", dnsNames: ["kube-apiserver"], clientAuth: true)
+        let second = try DevelopmentCertificates(
+            commonName: "apiserver-2", dnsNames: ["kube-apiserver"], clientAuth: true)
         try await withServer(clientCA: first) { server in
             let files = server.directory.appendingPathComponent("s_client")
             try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
             try first.write(to: files.path)
             let request = files.appendingPathComponent("request")
             let body = #"{"image":"nginx"}"#
-            try "POST /explain HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            try
+                "POST /explain HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
                 .write(to: request, atomically: true, encoding: .utf8)
             let session = files.appendingPathComponent("session").path
             func sClient(_ extra: [String]) async throws -> String {
                 try await server.sClient(version, request: request, extra)
             }
 
-            let full = try await sClient(["-cert", files.appendingPathComponent("tls.crt").path, "-key",
-                                          files.appendingPathComponent("tls.key").path, "-sess_out", session])
+            let full = try await sClient([
+                "-cert", files.appendingPathComponent("tls.crt").path, "-key",
+                files.appendingPathComponent("tls.key").path, "-sess_out", session,
+            ])
             #expect(full.contains("HTTP/1.1 200"), "\(full.suffix(400))")
             let resumed = try await sClient(["-sess_in", session])
             #expect(resumed.contains("Reused,"), "the session must really resume: \(resumed.suffix(400))")
@@ -108,31 +116,44 @@ import Testing
             let files = server.directory.appendingPathComponent("chain")
             try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
             func file(_ name: String) -> String { files.appendingPathComponent(name).path }
-            try "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n".write(toFile: file("ca.ext"), atomically: true, encoding: .utf8)
-            try "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n".write(toFile: file("leaf.ext"), atomically: true, encoding: .utf8)
+            try "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n".write(
+                toFile: file("ca.ext"), atomically: true, encoding: .utf8)
+            try "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n".write(
+                toFile: file("leaf.ext"), atomically: true, encoding: .utf8)
             let newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
             for step in [
-                ["req", "-x509"] + newKey + ["-keyout", file("root.key"), "-out", file("root.crt"), "-subj", "/CN=test root",
-                 "-days", "2", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"],
-                ["req"] + newKey + ["-keyout", file("int.key"), "-out", file("int.csr"), "-subj", "/CN=test intermediate"],
-                ["x509", "-req", "-in", file("int.csr"), "-CA", file("root.crt"), "-CAkey", file("root.key"),
-                 "-CAcreateserial", "-out", file("int.crt"), "-days", "2", "-extfile", file("ca.ext")],
+                ["req", "-x509"] + newKey + [
+                    "-keyout", file("root.key"), "-out", file("root.crt"), "-subj", "/CN=test root",
+                    "-days", "2", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+                    "keyUsage=critical,keyCertSign",
+                ],
+                ["req"] + newKey + [
+                    "-keyout", file("int.key"), "-out", file("int.csr"), "-subj", "/CN=test intermediate",
+                ],
+                [
+                    "x509", "-req", "-in", file("int.csr"), "-CA", file("root.crt"), "-CAkey", file("root.key"),
+                    "-CAcreateserial", "-out", file("int.crt"), "-days", "2", "-extfile", file("ca.ext"),
+                ],
                 ["req"] + newKey + ["-keyout", file("leaf.key"), "-out", file("leaf.csr"), "-subj", "/CN=apiserver"],
-                ["x509", "-req", "-in", file("leaf.csr"), "-CA", file("int.crt"), "-CAkey", file("int.key"),
-                 "-CAcreateserial", "-out", file("leaf.crt"), "-days", "1", "-extfile", file("leaf.ext")],
+                [
+                    "x509", "-req", "-in", file("leaf.csr"), "-CA", file("int.crt"), "-CAkey", file("int.key"),
+                    "-CAcreateserial", "-out", file("leaf.crt"), "-days", "1", "-extfile", file("leaf.ext"),
+                ],
             ] {
                 _ = try await runOpenSSL(step)
             }
             let root = try String(contentsOfFile: file("root.crt"), encoding: .utf8)
             let request = files.appendingPathComponent("request")
-            try "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".write(to: request, atomically: true, encoding: .utf8)
+            try "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".write(
+                to: request, atomically: true, encoding: .utf8)
             func sClient(_ extra: [String]) async throws -> String {
                 try await server.sClient("-tls1_2", request: request, extra)
             }
 
             try await server.installClientCA(root)
             let full = try await sClient([
-                "-cert", file("leaf.crt"), "-key", file("leaf.key"), "-cert_chain", file("int.crt"), "-sess_out", file("session"),
+                "-cert", file("leaf.crt"), "-key", file("leaf.key"), "-cert_chain", file("int.crt"), "-sess_out",
+                file("session"),
             ])
             #expect(full.contains("HTTP/1.1 200"), "the chain is trusted: \(full.suffix(400))")
             try await server.installClientCA(root + unrelated.caCertificatePEM)

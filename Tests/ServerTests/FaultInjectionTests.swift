@@ -3,8 +3,9 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
-import Testing
 import ReplacerCore
+import Testing
+
 @testable import ReplacerServer
 
 /// Faults injected into a real server on loopback (issue #8): rule and certificate files broken mid-run, and
@@ -28,7 +29,9 @@ import ReplacerCore
                     do {
                         let response = try await server.post(client, "/mutate", review(pod(containers: ["nginx"])))
                         let image = try decodeAnswer(response.body).patch?.first?["value"] as? String ?? ""
-                        if response.status != 200 || !image.hasPrefix(prefix()) { failures.append("\(response.status) \(image)") }
+                        if response.status != 200 || !image.hasPrefix(prefix()) {
+                            failures.append("\(response.status) \(image)")
+                        }
                     } catch {
                         failures.append("\(error)")
                     }
@@ -105,21 +108,28 @@ import ReplacerCore
             let original = try NIOSSLCertificate.fromPEMBytes(Array(server.certificates.certificatePEM.utf8))[0]
             let before = try await RawClient(port: server.tlsPort, trusting: server.certificates.caCertificatePEM)
             #expect(try await before.channel.nioSSL_peerCertificate().get() == original)
-            let stranger = try DevelopmentCertificates(commonName: "stranger", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+            let stranger = try DevelopmentCertificates(
+                commonName: "stranger", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
             let certificatePath = server.directory.appendingPathComponent("tls/tls.crt").path
-            for replacement in ["-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n", stranger.certificatePEM] {
+            for replacement in [
+                "-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n", stranger.certificatePEM,
+            ] {
                 let failuresBefore = try await certificateFailures(server)
                 try replacement.write(toFile: certificatePath, atomically: true, encoding: .utf8)
                 try await waitFor { try await certificateFailures(server) > failuresBefore }
 
                 let fresh = try await RawClient(port: server.tlsPort, trusting: server.certificates.caCertificatePEM)
-                #expect(try await fresh.channel.nioSSL_peerCertificate().get() == original, "new connections get the old certificate")
+                #expect(
+                    try await fresh.channel.nioSSL_peerCertificate().get() == original,
+                    "new connections get the old certificate")
                 await fresh.close()
             }
             let body = Array(review(pod(containers: ["nginx"])))
             try await before.send(postHead("/mutate", length: body.count))
             try await before.send(body)
-            #expect(await before.received(#""allowed":true"#, within: .seconds(10)), "the connection from before still works")
+            #expect(
+                await before.received(#""allowed":true"#, within: .seconds(10)),
+                "the connection from before still works")
             #expect(before.text.hasPrefix("HTTP/1.1 200"), "\(before.text.prefix(300))")
             await before.close()
         }
@@ -131,19 +141,23 @@ import ReplacerCore
     /// do not hold up anyone else, and are closed: the first two by the handshake timeout, the last by the idle
     /// timeout.
     @Test func stalledConnectionsAreClosedAndOthersServed() async throws {
-        try await withServer(configure: {
+        let configure: (inout WebhookServer.Configuration) -> Void = {
             // Long enough for a debug-build handshake on a loaded machine; the test's own clients must get through.
             $0.handshakeTimeout = .seconds(2)
             $0.idleTimeout = .seconds(1)
-        }) { server in
+        }
+        try await withServer(configure: configure) { server in
             let silent = try await RawClient(port: server.tlsPort)
             let halfHandshake = try await RawClient(port: server.tlsPort)
             // A TLS record header announcing a ClientHello that never comes.
             try await halfHandshake.send([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
-            let quietAfterTLS = try await RawClient(port: server.tlsPort, trusting: server.certificates.caCertificatePEM)
+            let quietAfterTLS = try await RawClient(
+                port: server.tlsPort, trusting: server.certificates.caCertificatePEM)
 
             try await expectRewrite(server, to: "mirror.corp/hub/library/nginx")
-            for (name, client) in [("silent", silent), ("half handshake", halfHandshake), ("quiet after TLS", quietAfterTLS)] {
+            for (name, client) in [
+                ("silent", silent), ("half handshake", halfHandshake), ("quiet after TLS", quietAfterTLS),
+            ] {
                 #expect(await client.closedByPeer(within: .seconds(10)), "\(name) connection still open")
             }
             try await expectRewrite(server, to: "mirror.corp/hub/library/nginx")
@@ -153,7 +167,8 @@ import ReplacerCore
     /// A body sent slower than the read timeout: other clients are served meanwhile, the slow request is cut off
     /// (its connection closed) long before it would finish.
     @Test func bodySentTooSlowlyIsCutOff() async throws {
-        try await withServer(configure: { $0.requestReadTimeout = .seconds(1) }) { server in
+        let configure: (inout WebhookServer.Configuration) -> Void = { $0.requestReadTimeout = .seconds(1) }
+        try await withServer(configure: configure) { server in
             let slow = try await RawClient(port: server.tlsPort, trusting: server.certificates.caCertificatePEM)
             let body = Array(review(pod(containers: ["nginx"])))
             try await slow.send(postHead("/mutate", length: body.count))
@@ -177,7 +192,8 @@ import ReplacerCore
     /// A head sent slower than the read timeout is cut off too, not only after the idle timeout (a minute): the
     /// clock starts at the request's first byte.
     @Test func headSentTooSlowlyIsCutOff() async throws {
-        try await withServer(configure: { $0.requestReadTimeout = .seconds(1) }) { server in
+        let configure: (inout WebhookServer.Configuration) -> Void = { $0.requestReadTimeout = .seconds(1) }
+        try await withServer(configure: configure) { server in
             let slow = try await RawClient(port: server.tlsPort, trusting: server.certificates.caCertificatePEM)
             let head = Array(postHead("/mutate", length: 100).utf8)
             let trickle = Task {
@@ -208,7 +224,8 @@ import ReplacerCore
     /// request's timer fires gets its own full time, and a later request that never completes is still cut off.
     @Test func theReadDeadlineFollowsEachRequestOnAKeptAliveConnection() async throws {
         // A 2 s deadline, so that the steps below keep 0.6 s or more from every edge on a loaded machine.
-        try await withServer(configure: { $0.requestReadTimeout = .seconds(2) }) { server in
+        let configure: (inout WebhookServer.Configuration) -> Void = { $0.requestReadTimeout = .seconds(2) }
+        try await withServer(configure: configure) { server in
             let client = try await RawClient(port: server.tlsPort, trusting: server.certificates.caCertificatePEM)
             let body = Array(review(pod(containers: ["nginx"])))
             let head = Array(postHead("/mutate", length: body.count).utf8)
@@ -242,7 +259,9 @@ import ReplacerCore
             try await Task.sleep(for: .seconds(3))
             let headSent = ContinuousClock.now
             try await client.send(head + body.prefix(10))
-            #expect(await client.closedByPeer(within: .seconds(10)), "the incomplete request on a reused connection was not cut off")
+            #expect(
+                await client.closedByPeer(within: .seconds(10)),
+                "the incomplete request on a reused connection was not cut off")
             #expect(ContinuousClock.now - headSent >= .milliseconds(1900), "cut off before its own deadline")
             #expect(answered() == sent)
         }
@@ -294,20 +313,27 @@ import ReplacerCore
 
     // MARK: Helpers
 
-    func expectRewrite(_ server: LiveServer, to image: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws {
+    func expectRewrite(
+        _ server: LiveServer, to image: String, sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) async throws {
         let client = try server.client()
         defer { Task { try? await client.shutdown() } }
         let response = try await server.post(client, "/mutate", review(pod(containers: ["nginx"])))
         #expect(response.status == 200, sourceLocation: sourceLocation)
-        #expect(try decodeAnswer(response.body).patch?.first?["value"] as? String == image, sourceLocation: sourceLocation)
+        #expect(
+            try decodeAnswer(response.body).patch?.first?["value"] as? String == image, sourceLocation: sourceLocation)
     }
 
     func reloadFailures(_ server: LiveServer) async throws -> Double {
-        metricValue(try await server.probe("/metrics").body, #"k8s_image_replacer_reloads_total{file="rules",result="failure"}"#)
+        metricValue(
+            try await server.probe("/metrics").body, #"k8s_image_replacer_reloads_total{file="rules",result="failure"}"#
+        )
     }
 
     func certificateFailures(_ server: LiveServer) async throws -> Double {
-        metricValue(try await server.probe("/metrics").body, #"k8s_image_replacer_reloads_total{file="certificate",result="failure"}"#)
+        metricValue(
+            try await server.probe("/metrics").body,
+            #"k8s_image_replacer_reloads_total{file="certificate",result="failure"}"#)
     }
 }
 

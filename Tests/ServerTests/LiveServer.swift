@@ -16,9 +16,14 @@ import Synchronization
 /// the same registry, so whichever module comes first bootstraps, under a lock both modules take (a lock file:
 /// the modules share no code), and the other finds it.
 let testPrometheus: PrometheusCollectorRegistry = {
-    let lock = open(FileManager.default.temporaryDirectory.appendingPathComponent("k8s-image-replacer-tests-metrics.lock").path, O_CREAT | O_RDWR, 0o600)
+    let lock = open(
+        FileManager.default.temporaryDirectory.appendingPathComponent("k8s-image-replacer-tests-metrics.lock").path,
+        O_CREAT | O_RDWR, 0o600)
     flock(lock, LOCK_EX)
-    defer { flock(lock, LOCK_UN); close(lock) }
+    defer {
+        flock(lock, LOCK_UN)
+        close(lock)
+    }
     if let factory = MetricsSystem.factory as? PrometheusMetricsFactory { return factory.registry }
     let registry = PrometheusCollectorRegistry()
     MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -44,7 +49,8 @@ final class LiveServer: @unchecked Sendable {
         verifierFactory: ImageVerifierFactory? = nil, configure: (inout WebhookServer.Configuration) -> Void = { _ in }
     ) async throws {
         _ = testPrometheus
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("replacer-server-\(UUID().uuidString)")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "replacer-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         rulesPath = directory.appendingPathComponent("rules.yaml").path
         certificates = try DevelopmentCertificates(
@@ -74,7 +80,8 @@ final class LiveServer: @unchecked Sendable {
         configure(&configuration)
         var logger = Logger(label: "test-server") { [warnings] _ in RecordingLogHandler(warnings) }
         logger.logLevel = .warning
-        let server = WebhookServer(configuration: configuration, rules: rules, loader: loader, prometheus: testPrometheus, logger: logger)
+        let server = WebhookServer(
+            configuration: configuration, rules: rules, loader: loader, prometheus: testPrometheus, logger: logger)
         let (ready, continuation) = AsyncStream<WebhookServer.BoundPorts>.makeStream()
         task = Task { try await server.run(handleSignals: false) { ports in continuation.yield(ports) } }
         for await ports in ready {
@@ -113,12 +120,17 @@ final class LiveServer: @unchecked Sendable {
     }
 
     /// A client that trusts only `ca` and checks the server's name, speaking HTTP/1.1 only or negotiating by ALPN.
-    func client(trusting ca: String? = nil, http2: Bool = true, identity: DevelopmentCertificates? = nil) throws -> HTTPClient {
+    func client(trusting ca: String? = nil, http2: Bool = true, identity: DevelopmentCertificates? = nil) throws
+        -> HTTPClient
+    {
         var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array((ca ?? certificates.caCertificatePEM).utf8)))
+        tls.trustRoots = .certificates(
+            try NIOSSLCertificate.fromPEMBytes(Array((ca ?? certificates.caCertificatePEM).utf8)))
         tls.certificateVerification = .fullVerification
         if let identity {
-            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM.utf8)).map { .certificate($0) }
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM.utf8)).map {
+                .certificate($0)
+            }
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.keyPEM.utf8), format: .pem))
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
@@ -127,14 +139,17 @@ final class LiveServer: @unchecked Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    func post(_ client: HTTPClient, _ path: String, _ body: Data) async throws -> (status: Int, body: Data, version: HTTPVersion) {
+    func post(_ client: HTTPClient, _ path: String, _ body: Data) async throws -> (
+        status: Int, body: Data, version: HTTPVersion
+    ) {
         let (status, body, version, _) = try await send(client, .POST, path, body)
         return (status, body, version)
     }
 
     /// Any method on the TLS port; the answer with its headers.
     func send(
-        _ client: HTTPClient, _ method: HTTPMethod, _ path: String, _ body: Data? = nil, headers: [(String, String)] = []
+        _ client: HTTPClient, _ method: HTTPMethod, _ path: String, _ body: Data? = nil,
+        headers: [(String, String)] = []
     ) async throws -> (status: Int, body: Data, version: HTTPVersion, headers: HTTPHeaders) {
         var request = HTTPClientRequest(url: "https://127.0.0.1:\(tlsPort)\(path)")
         request.method = method
@@ -151,7 +166,8 @@ final class LiveServer: @unchecked Sendable {
     func probe(_ path: String) async throws -> (status: Int, body: String) {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(probePort)\(path)"), timeout: .seconds(5))
+            let response = try await client.execute(
+                HTTPClientRequest(url: "http://127.0.0.1:\(probePort)\(path)"), timeout: .seconds(5))
             let bytes = try await response.body.collect(upTo: 4 << 20)
             try await client.shutdown()
             return (Int(response.status.code), String(buffer: bytes))
@@ -193,7 +209,8 @@ struct RecordingLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        record.append(.init(level: event.level, message: event.message.description, metadata: merged.mapValues(\.description)))
+        record.append(
+            .init(level: event.level, message: event.message.description, metadata: merged.mapValues(\.description)))
     }
 }
 
@@ -226,7 +243,8 @@ extension LiveServer {
     func installClientCA(_ bundle: String) async throws {
         let successes = #"k8s_image_replacer_reloads_total{file="client-ca",result="success"}"#
         let loaded = metricValue(try await probe("/metrics").body, successes)
-        try bundle.write(toFile: directory.appendingPathComponent("client-ca.crt").path, atomically: true, encoding: .utf8)
+        try bundle.write(
+            toFile: directory.appendingPathComponent("client-ca.crt").path, atomically: true, encoding: .utf8)
         try await waitFor { metricValue(try await probe("/metrics").body, successes) > loaded }
     }
 
@@ -237,8 +255,10 @@ extension LiveServer {
         -> String
     {
         try await runOpenSSL(
-            ["s_client", version, "-connect", "127.0.0.1:\(tlsPort)", "-servername", serverName,
-             "-CAfile", directory.appendingPathComponent("tls/ca.crt").path, "-ign_eof"] + extra,
+            [
+                "s_client", version, "-connect", "127.0.0.1:\(tlsPort)", "-servername", serverName,
+                "-CAfile", directory.appendingPathComponent("tls/ca.crt").path, "-ign_eof",
+            ] + extra,
             stdin: request)
     }
 }

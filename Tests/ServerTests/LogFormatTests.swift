@@ -20,7 +20,8 @@ import Testing
         var handler = JSONLogHandler(label: "test")
         handler.metadata = ["fixed": "1"]
         let event = LogEvent(
-            level: .info, message: "admission \"quoted\"\n", metadata: [
+            level: .info, message: "admission \"quoted\"\n",
+            metadata: [
                 "rewrites": .array([.string("containers/app: nginx -> mirror/nginx"), .string("tab\there")]),
                 "nested": .dictionary(["b": .string("2"), "a": .stringConvertible(3)]),
             ], source: nil, file: #fileID, function: #function, line: #line)
@@ -43,7 +44,8 @@ import Testing
         var handler = TextLogHandler(label: "k8s-image-replacer")
         handler.metadata = ["uid": "705ab4f5"]
         let event = LogEvent(
-            level: .info, message: "admission", metadata: [
+            level: .info, message: "admission",
+            metadata: [
                 "rewrites": .array([.string("containers/app: nginx -> mirror/nginx")]),
                 "outcome": "patched", "name": "", "note": "a=b",
             ], source: nil, file: #fileID, function: #function, line: #line)
@@ -88,7 +90,8 @@ extension TextLogHandlerTests {
     @Test(arguments: [
         ("nginx:1.27", "nginx:1.27"), ("ünïcode/ok", "ünïcode/ok"), ("", #""""#), ("a b", #""a b""#),
         ("tab\there", #""tab\there""#), (#"say "hi""#, #""say \"hi\"""#), ("k=v", #""k=v""#), ("a,b", #""a,b""#),
-        ("[x]", #""[x]""#), ("del\u{7F}", "\"del\u{7F}\""), (String(repeating: "long-plain-value.", count: 20), String(repeating: "long-plain-value.", count: 20)),
+        ("[x]", #""[x]""#), ("del\u{7F}", "\"del\u{7F}\""),
+        (String(repeating: "long-plain-value.", count: 20), String(repeating: "long-plain-value.", count: 20)),
     ])
     func valuesAreBareUnlessTheyCouldBeMisread(_ value: String, _ written: String) {
         var line = JSONOutput()

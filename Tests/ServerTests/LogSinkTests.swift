@@ -6,11 +6,11 @@ import Testing
 @testable import ReplacerServer
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A pipe whose read end the test drains without blocking.
@@ -112,7 +112,9 @@ final class Pipe: @unchecked Sendable {
             for writer in 0..<8 {
                 group.addTask {
                     for index in 0..<100 {
-                        sink.write(Data("writer \(writer) line \(index) \(String(repeating: "z", count: 200))\n".utf8), urgent: index % 37 == 0)
+                        sink.write(
+                            Data("writer \(writer) line \(index) \(String(repeating: "z", count: 200))\n".utf8),
+                            urgent: index % 37 == 0)
                     }
                 }
             }

@@ -3,10 +3,11 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
-import Testing
 import ReplacerAdmission
 import ReplacerCore
 import ReplacerRegistry
+import Testing
+
 @testable import ReplacerServer
 
 /// End-to-end over real TLS on loopback with a real HTTP client, one server per test.
@@ -15,7 +16,8 @@ import ReplacerRegistry
     func mutatesOverHTTP1AndHTTP2(http2: Bool) async throws {
         try await withServer { server in
             try await withClient(try server.client(http2: http2)) { client in
-                let object = pod(containers: ["nginx:1.25"], initContainers: ["busybox"], ephemeralContainers: ["alpine:3"])
+                let object = pod(
+                    containers: ["nginx:1.25"], initContainers: ["busybox"], ephemeralContainers: ["alpine:3"])
                 let response = try await server.post(client, "/mutate", review(object))
                 #expect(response.status == 200)
                 #expect(response.version.major == (http2 ? 2 : 1))
@@ -45,15 +47,18 @@ import ReplacerRegistry
                 #expect(huge.status == 413)
                 // Both refusals in the one shape a client parses: {"error": "message"}.
                 for refused in [malformed, huge] {
-                    let error = (try JSONSerialization.jsonObject(with: refused.body) as? [String: Any])?["error"] as? String
+                    let error =
+                        (try JSONSerialization.jsonObject(with: refused.body) as? [String: Any])?["error"] as? String
                     #expect(error?.isEmpty == false, "\(String(decoding: refused.body, as: UTF8.self))")
                 }
                 #expect(String(decoding: huge.body, as: UTF8.self).contains("larger than 1048576 bytes"))
                 // A compressed body is refused for what it is, not as JSON that fails at byte 0.
                 let gzipped = try await server.send(
-                    client, .POST, "/mutate", review(pod(containers: ["nginx"])), headers: [("Content-Encoding", "gzip")])
+                    client, .POST, "/mutate", review(pod(containers: ["nginx"])),
+                    headers: [("Content-Encoding", "gzip")])
                 #expect(gzipped.status == 415)
-                #expect(String(decoding: gzipped.body, as: UTF8.self).contains("Content-Encoding gzip is not supported"))
+                #expect(
+                    String(decoding: gzipped.body, as: UTF8.self).contains("Content-Encoding gzip is not supported"))
                 // Another method than POST is told what the endpoint takes, on the same connection.
                 let wrong = try await server.send(client, .GET, "/mutate")
                 #expect(wrong.status == 405 && wrong.headers["Allow"] == ["POST"])
@@ -64,7 +69,9 @@ import ReplacerRegistry
                 // Counted like the 400s; other suites run in parallel in this process and share the counter, so
                 // at least one more there; the warning logged beside the count is this server's alone.
                 #expect(metricValue(try await server.probe("/metrics").body, rejected) >= before + 1)
-                let logged = server.warnings.lines("admission request rejected").filter { $0.metadata["status"] == "413" }
+                let logged = server.warnings.lines("admission request rejected").filter {
+                    $0.metadata["status"] == "413"
+                }
                 #expect(logged.count == 1)
                 #expect(logged.first?.metadata["reason"]?.contains("larger than 1048576 bytes") == true)
             }
@@ -74,18 +81,23 @@ import ReplacerRegistry
     @Test func explainTakesImagesAndPods() async throws {
         try await withServer { server in
             try await withClient(try server.client()) { client in
-                let single = try await server.post(client, "/explain", Data(#"{"image":"redis:7","namespace":"x"}"#.utf8))
+                let single = try await server.post(
+                    client, "/explain", Data(#"{"image":"redis:7","namespace":"x"}"#.utf8))
                 #expect(single.status == 200)
                 let document = try JSONDecoder().decode(ExplainDocument.self, from: single.body)
                 #expect(document.results.map(\.image) == ["mirror.corp/hub/library/redis:7"])
                 #expect(document.results[safe: 0]?.stages.map(\.outcome) == [.rewritten, .noMatch])
 
-                let podBody = try JSONSerialization.data(withJSONObject: pod(containers: ["nginx"], initContainers: ["quay.io/broken/x:1"]))
-                let fromPod = try JSONDecoder().decode(ExplainDocument.self, from: try await server.post(client, "/explain", podBody).body)
+                let podBody = try JSONSerialization.data(
+                    withJSONObject: pod(containers: ["nginx"], initContainers: ["quay.io/broken/x:1"]))
+                let fromPod = try JSONDecoder().decode(
+                    ExplainDocument.self, from: try await server.post(client, "/explain", podBody).body)
                 #expect(fromPod.results.map(\.container) == ["containers/c0", "initContainers/i0"])
                 #expect(fromPod.results[safe: 1]?.stages[safe: 1]?.outcome == .refused)
 
-                let fromReview = try JSONDecoder().decode(ExplainDocument.self, from: try await server.post(client, "/explain", review(pod(containers: ["nginx"]))).body)
+                let fromReview = try JSONDecoder().decode(
+                    ExplainDocument.self,
+                    from: try await server.post(client, "/explain", review(pod(containers: ["nginx"]))).body)
                 #expect(fromReview.results.count == 1)
 
                 let empty = try await server.post(client, "/explain", Data("{}".utf8))
@@ -101,9 +113,12 @@ import ReplacerRegistry
             try await withClient(try server.client()) { client in
                 let object: [String: Any] = [
                     "kind": "Pod", "metadata": ["name": "p", "namespace": "team-a"],
-                    "spec": ["containers": [
-                        ["name": "local", "image": "nginx", "imagePullPolicy": "Never"], ["name": "app", "image": "redis:7"],
-                    ]],
+                    "spec": [
+                        "containers": [
+                            ["name": "local", "image": "nginx", "imagePullPolicy": "Never"],
+                            ["name": "app", "image": "redis:7"],
+                        ]
+                    ],
                 ]
                 let mutated = try decodeAnswer(try await server.post(client, "/mutate", review(object)).body)
                 let patched = try apply(try #require(mutated.patch), to: object)
@@ -121,9 +136,13 @@ import ReplacerRegistry
                 let reexplained = try JSONDecoder().decode(
                     ExplainDocument.self, from: try await server.post(client, "/explain", review(again)).body)
                 let app = try #require(reexplained.results.last)
-                #expect(app.container == "containers/app" && app.image == "mirror.corp/hub/library/redis:7" && !app.changed)
+                #expect(
+                    app.container == "containers/app" && app.image == "mirror.corp/hub/library/redis:7" && !app.changed)
                 #expect(!app.stages.isEmpty)
-                #expect(app.stages.allSatisfy { $0.outcome == .notReached && $0.detail?.contains("own rewrite of redis:7") == true })
+                #expect(
+                    app.stages.allSatisfy {
+                        $0.outcome == .notReached && $0.detail?.contains("own rewrite of redis:7") == true
+                    })
                 // Changed against the annotation, the image is the user's again: both rewrite it.
                 let edited: [String: Any] = [
                     "kind": "Pod",
@@ -133,7 +152,8 @@ import ReplacerRegistry
                     ],
                     "spec": ["containers": [["name": "app", "image": "redis:8"]]],
                 ]
-                let editedPatch = try #require(try decodeAnswer(try await server.post(client, "/mutate", review(edited)).body).patch)
+                let editedPatch = try #require(
+                    try decodeAnswer(try await server.post(client, "/mutate", review(edited)).body).patch)
                 let editedExplained = try JSONDecoder().decode(
                     ExplainDocument.self, from: try await server.post(client, "/explain", review(edited)).body)
                 #expect(editedExplained.results.map(\.image) == images(try apply(editedPatch, to: edited), ["spec"]))
@@ -165,19 +185,28 @@ import ReplacerRegistry
             try await withClient(try server.client(http2: http2)) { client in
                 let object = pod(containers: ["nginx"])
                 let dry = try decodeAnswer(try await server.post(client, "/mutate", review(object, dryRun: true)).body)
-                #expect(images(try apply(try #require(dry.patch), to: object), ["spec"]) == ["mirror.corp/hub/library/nginx"])
+                #expect(
+                    images(try apply(try #require(dry.patch), to: object), ["spec"]) == [
+                        "mirror.corp/hub/library/nginx"
+                    ])
 
                 let old = pod(containers: ["redis"], ephemeralContainers: ["alpine"])
                 let new = pod(containers: ["redis"], ephemeralContainers: ["alpine", "busybox:1.36"])
                 let body = review(new, subResource: "ephemeralcontainers", operation: "UPDATE", oldObject: old)
                 let debug = try decodeAnswer(try await server.post(client, "/mutate", body).body)
                 let patched = try apply(try #require(debug.patch), to: new)
-                #expect(images(patched, ["spec"], "ephemeralContainers") == ["alpine", "mirror.corp/hub/library/busybox:1.36"])
+                #expect(
+                    images(patched, ["spec"], "ephemeralContainers") == [
+                        "alpine", "mirror.corp/hub/library/busybox:1.36",
+                    ])
                 #expect(images(patched, ["spec"]) == ["redis"])
                 #expect(annotations(patched)[AdmissionReviewer.originalImagesAnnotation] == nil)
 
-                let service: [String: Any] = ["kind": "Service", "metadata": ["name": "s"], "spec": ["type": "ClusterIP"]]
-                let other = try await server.post(client, "/mutate", review(service, kind: "Service", resource: "services"))
+                let service: [String: Any] = [
+                    "kind": "Service", "metadata": ["name": "s"], "spec": ["type": "ClusterIP"],
+                ]
+                let other = try await server.post(
+                    client, "/mutate", review(service, kind: "Service", resource: "services"))
                 #expect(other.status == 200)
                 let answer = try decodeAnswer(other.body)
                 #expect(answer.allowed && answer.patch == nil)
@@ -218,19 +247,24 @@ import ReplacerRegistry
                 rules: {docker.io: ["127.0.0.1:\(down1)/hub", "127.0.0.1:\(down2)/hub"]}
                 verify: {policy: reachable, timeout: 1s, insecureRegistries: ["127.0.0.1:\(down1)", "127.0.0.1:\(down2)"]}
             """
-        let server = try await LiveServer(rules: rules, verifierFactory: MirrorVerifier.factory(health: RegistryHealth()))
+        let server = try await LiveServer(
+            rules: rules, verifierFactory: MirrorVerifier.factory(health: RegistryHealth()))
         do {
             try await withClient(try server.client()) { client in
                 for _ in 0..<4 {
-                    let answer = try decodeAnswer(try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).body)
+                    let answer = try decodeAnswer(
+                        try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).body)
                     #expect(answer.patch == nil, "no mirror answers, so the pod keeps its image")
                     #expect(answer.warnings.first?.contains("no mirror passed verification") == true)
                 }
             }
             let metrics = try await server.probe("/metrics").body
-            #expect(metrics.contains(#"k8s_image_replacer_mirror_fallbacks_total{stage="verified-mirrors",to="original"}"#))
+            #expect(
+                metrics.contains(#"k8s_image_replacer_mirror_fallbacks_total{stage="verified-mirrors",to="original"}"#))
             #expect(metrics.contains(#"k8s_image_replacer_mirror_up{host="127.0.0.1:\#(down1)"} 0"#))
-            #expect(metrics.contains(#"k8s_image_replacer_mirror_breaker_transitions_total{host="127.0.0.1:\#(down1)",to="open"}"#))
+            #expect(
+                metrics.contains(
+                    #"k8s_image_replacer_mirror_breaker_transitions_total{host="127.0.0.1:\#(down1)",to="open"}"#))
         } catch {
             await server.stop()
             throw error
@@ -251,13 +285,15 @@ import ReplacerRegistry
                 }
                 try server.swapRules(serverRules.replacingOccurrences(of: "mirror.corp/hub", with: "mirror2.corp/hub"))
                 try await waitFor { server.rules.current.generation == 2 }
-                let after = try decodeAnswer(try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).body)
+                let after = try decodeAnswer(
+                    try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).body)
                 #expect(after.patch?.first?["value"] as? String == "mirror2.corp/hub/library/nginx")
 
                 // Other suites' servers share this process's metrics: wait for this server's failure to be counted.
                 let failures = #"k8s_image_replacer_reloads_total{file="rules",result="failure"}"#
                 let before = metricValue(try await server.probe("/metrics").body, failures)
-                try server.swapRules("apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: x, matcher: nope}]\n")
+                try server.swapRules(
+                    "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages: [{name: x, matcher: nope}]\n")
                 try await waitFor { metricValue(try await server.probe("/metrics").body, failures) > before }
                 #expect(server.rules.current.generation == 2)
                 try server.swapRules("garbage: [")
@@ -275,11 +311,15 @@ import ReplacerRegistry
             let flowing = Task {
                 var failures = 0
                 for _ in 0..<40 {
-                    if (try? await server.post(oldClient, "/mutate", review(pod(containers: ["nginx"]))).status) != 200 { failures += 1 }
+                    if (try? await server.post(oldClient, "/mutate", review(pod(containers: ["nginx"]))).status) != 200
+                    {
+                        failures += 1
+                    }
                 }
                 return failures
             }
-            let rotated = try DevelopmentCertificates(commonName: "rotated", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+            let rotated = try DevelopmentCertificates(
+                commonName: "rotated", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
             try rotated.write(to: server.directory.appendingPathComponent("tls").path)
             try await waitFor {
                 let client = try server.client(trusting: rotated.caCertificatePEM, http2: false)
@@ -289,7 +329,8 @@ import ReplacerRegistry
             // A broken rotation keeps the good certificate.
             let failures = #"k8s_image_replacer_reloads_total{file="certificate",result="failure"}"#
             let before = metricValue(try await server.probe("/metrics").body, failures)
-            try "not a certificate".write(toFile: server.directory.appendingPathComponent("tls/tls.crt").path, atomically: true, encoding: .utf8)
+            try "not a certificate".write(
+                toFile: server.directory.appendingPathComponent("tls/tls.crt").path, atomically: true, encoding: .utf8)
             try await waitFor { metricValue(try await server.probe("/metrics").body, failures) > before }
             try await withClient(try server.client(trusting: rotated.caCertificatePEM)) { client in
                 let status = try await server.post(client, "/mutate", review(pod(containers: ["nginx"]))).status
@@ -305,7 +346,8 @@ import ReplacerRegistry
         try await withServer { server in
             func attempt(_ adjust: (inout TLSConfiguration) -> Void) async -> Bool {
                 var tls = TLSConfiguration.makeClientConfiguration()
-                tls.trustRoots = .certificates((try? NIOSSLCertificate.fromPEMBytes(Array(server.certificates.caCertificatePEM.utf8))) ?? [])
+                tls.trustRoots = .certificates(
+                    (try? NIOSSLCertificate.fromPEMBytes(Array(server.certificates.caCertificatePEM.utf8))) ?? [])
                 adjust(&tls)
                 var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
                 configuration.httpVersion = .http1Only
@@ -315,10 +357,22 @@ import ReplacerRegistry
                 try? await client.shutdown()
                 return ok
             }
-            #expect(await attempt { $0.maximumTLSVersion = .tlsv12; $0.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256] })
+            #expect(
+                await attempt {
+                    $0.maximumTLSVersion = .tlsv12
+                    $0.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]
+                })
             #expect(await attempt { $0.minimumTLSVersion = .tlsv13 })
-            #expect(!(await attempt { $0.maximumTLSVersion = .tlsv11; $0.minimumTLSVersion = .tlsv1 }), "TLS 1.1 must be refused")
-            #expect(!(await attempt { $0.maximumTLSVersion = .tlsv12; $0.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA] }), "CBC suites must be refused")
+            #expect(
+                !(await attempt {
+                    $0.maximumTLSVersion = .tlsv11
+                    $0.minimumTLSVersion = .tlsv1
+                }), "TLS 1.1 must be refused")
+            #expect(
+                !(await attempt {
+                    $0.maximumTLSVersion = .tlsv12
+                    $0.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA]
+                }), "CBC suites must be refused")
         }
     }
 
@@ -375,7 +429,11 @@ func freePort() throws -> Int {
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
     return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import ReplacerCore
 import ReplacerMatchers
+import Testing
 
 let registry: MatcherRegistry = {
     do { return try MatcherRegistry([ExactMatcher.self, PrefixMatcher.self, RegexMatcher.self]) } catch {
@@ -26,7 +26,10 @@ let serverRules = """
     """
 
 func ruleSet(_ yaml: String = serverRules, podTemplates: Bool = false) async throws -> RuleSet {
-    let text = podTemplates ? yaml.replacingOccurrences(of: "kind: RuleSet\n", with: "kind: RuleSet\nadmission: {podTemplates: true}\n") : yaml
+    let text =
+        podTemplates
+        ? yaml.replacingOccurrences(of: "kind: RuleSet\n", with: "kind: RuleSet\nadmission: {podTemplates: true}\n")
+        : yaml
     return try await RuleSetLoader(registry: registry).load(text: text, file: "rules.yaml")
 }
 
@@ -81,7 +84,8 @@ func decodeAnswer(_ data: Data) throws -> DecodedResponse {
         patch = try JSONSerialization.jsonObject(with: bytes) as? [[String: Any]]
     }
     return DecodedResponse(
-        apiVersion: top["apiVersion"] as! String, uid: response["uid"] as! String, allowed: response["allowed"] as! Bool,
+        apiVersion: top["apiVersion"] as! String, uid: response["uid"] as! String,
+        allowed: response["allowed"] as! Bool,
         patch: patch, warnings: response["warnings"] as? [String] ?? [])
 }
 
@@ -96,7 +100,9 @@ func apply(_ patch: [[String: Any]], to document: Any) throws -> Any {
     func set(_ node: Any, _ path: ArraySlice<String>, _ value: Any, mustExist: Bool) throws -> Any {
         guard let token = path.first else { return value }
         if var object = node as? [String: Any] {
-            if path.count == 1 && mustExist && object[token] == nil { throw PatchFailure(description: "replace of missing \(token)") }
+            if path.count == 1 && mustExist && object[token] == nil {
+                throw PatchFailure(description: "replace of missing \(token)")
+            }
             if path.count > 1 && object[token] == nil { throw PatchFailure(description: "no member \(token)") }
             object[token] = try set(object[token] as Any, path.dropFirst(), value, mustExist: mustExist)
             return object
@@ -111,7 +117,8 @@ func apply(_ patch: [[String: Any]], to document: Any) throws -> Any {
     for operation in patch {
         let op = operation["op"] as! String
         guard op == "add" || op == "replace" else { throw PatchFailure(description: "unexpected op \(op)") }
-        document = try set(document, tokens(operation["path"] as! String)[...], operation["value"]!, mustExist: op == "replace")
+        document = try set(
+            document, tokens(operation["path"] as! String)[...], operation["value"]!, mustExist: op == "replace")
     }
     return document
 }

@@ -68,7 +68,8 @@ private func check(_ body: Data) async {
     if case .answer(let answer, _) = checkedOutcome(await reviewer.review(body, ruleSet: ruleSet)) {
         _ = checkPatch(answer, input: document ?? [String: Any](), exactRequest: false)
     }
-    guard let document, let canonical = try? JSONSerialization.data(withJSONObject: document, options: [.fragmentsAllowed])
+    guard let document,
+        let canonical = try? JSONSerialization.data(withJSONObject: document, options: [.fragmentsAllowed])
     else { return }
     guard case .answer(let answer, let summary) = checkedOutcome(await reviewer.review(canonical, ruleSet: ruleSet)),
         !summary.timedOut, let patched = checkPatch(answer, input: document, exactRequest: true),
@@ -187,7 +188,9 @@ private let specPrefixes: [[String]] = [
 /// The paths an `add` of the originals annotation may have for a pod spec at `spec`.
 private func annotationPaths(for spec: [String]) -> [[String]] {
     let metadata = Array(spec.dropLast()) + ["metadata"]
-    return [metadata, metadata + ["annotations"], metadata + ["annotations", AdmissionReviewer.originalImagesAnnotation]]
+    return [
+        metadata, metadata + ["annotations"], metadata + ["annotations", AdmissionReviewer.originalImagesAnnotation],
+    ]
 }
 
 /// Compares every image of the patched object with what the pipeline makes of the original, container by container.
@@ -226,7 +229,9 @@ private func checkImages(request: [String: Any], patched result: PatchedObject) 
                 let context = EvaluationContext(imagePullPolicy: container["imagePullPolicy"] as? String)
                 expected = await pipeline.run(image, context: context, trace: false).image
             }
-            require(now == expected, "\(path): \(shown(image)) became \(shown(now ?? "nil")), pipeline says \(shown(expected))")
+            require(
+                now == expected,
+                "\(path): \(shown(image)) became \(shown(now ?? "nil")), pipeline says \(shown(expected))")
             if expected != image { originals["\(kind.rawValue)/\(name)"] = image }
         }
     }
@@ -238,9 +243,11 @@ private func checkImages(request: [String: Any], patched result: PatchedObject) 
             "the originals annotation changed: \(String(describing: recorded))")
         return
     }
-    let parsed = (recorded as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: String]
+    let parsed =
+        (recorded as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: String]
     if annotations[key] == nil {
-        require(parsed == originals, "the originals annotation is \(String(describing: recorded)), expected \(originals)")
+        require(
+            parsed == originals, "the originals annotation is \(String(describing: recorded)), expected \(originals)")
     } else {
         // One that was there keeps its other entries (when readable) or is replaced (when not): either way it now
         // records every image this pass changed.

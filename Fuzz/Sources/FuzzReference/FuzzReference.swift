@@ -36,7 +36,8 @@ private func checkParsing(_ input: String) {
             domain: reference.domain, path: reference.path, tag: reference.tag, digest: reference.digest)) == reference,
         "the memberwise initializer refused the parts of \(shown(input))")
     require(
-        (try? reference.withTag(reference.tag)) == reference && (try? reference.withDigest(reference.digest)) == reference,
+        (try? reference.withTag(reference.tag)) == reference
+            && (try? reference.withDigest(reference.digest)) == reference,
         "withTag/withDigest with the reference's own parts changed \(shown(input))")
     require(
         (reference.domain.isEmpty || ReferenceGrammar.isValidDomain(reference.domain[...]))
@@ -70,9 +71,12 @@ private func checkNormalizing(_ input: String) {
     let familiar = normalized.familiarName
     let firstComponent = familiar.split(separator: "/", maxSplits: 1).first ?? ""
     let readsAsRegistry = familiar.contains("/") && ReferenceGrammar.looksLikeDomain(firstComponent)
-    let readsAsImageID = familiar.utf8.count == 64 && familiar.utf8.allSatisfy { byte in
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
-    }
+    let readsAsImageID =
+        familiar.utf8.count == 64
+        && familiar.utf8.allSatisfy { byte in
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+        }
     if normalized.domain != "docker.io" || !(readsAsRegistry || readsAsImageID) {
         require(
             (try? ImageReference.normalized(normalized.familiarString)) == normalized,

@@ -41,7 +41,8 @@ public func fuzzTemplate(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         let prefix = requiredLiteralPrefix(ofPattern: patternText, caseInsensitive: false)
         require(
             subject.utf8.starts(with: prefix.utf8),
-            "\(shown(patternText)) matches \(shown(subject)), which does not start with its literal prefix \(shown(prefix))")
+            "\(shown(patternText)) matches \(shown(subject)), which does not start with its literal prefix \(shown(prefix))"
+        )
     }
     let oracle = TemplateOracle(templateText, captureCount: pattern.captureCount, names: Set(pattern.groupNames.keys))
 
@@ -53,7 +54,8 @@ public func fuzzTemplate(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         require(
             bytes.indices.contains(error.offset) && bytes[error.offset] == UInt8(ascii: "$"),
             "error offset \(error.offset) is not at a \"$\" of \(shown(templateText))")
-        require(error.template == templateText && !error.description.isEmpty, "malformed error for \(shown(templateText))")
+        require(
+            error.template == templateText && !error.description.isEmpty, "malformed error for \(shown(templateText))")
         require(
             oracle.failureOffset == error.offset,
             "\(shown(templateText)) against \(shown(patternText)): parser fails at \(error.offset) (\(error.code)), "

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 // Reads the AdmissionReview types from JSON with `JSONCursor`: the same fields, types and rules as their
@@ -147,7 +147,8 @@ extension KubernetesObject {
     /// object's members beside their own (`/explain`).
     mutating func readMember(_ key: JSONKey, _ c: inout JSONCursor) throws(JSONReadError) -> Bool {
         if key.is("metadata") {
-            metadata = try c.member("metadata") { c throws(JSONReadError) in try c.readNull() ? nil : try ObjectMeta(&c) }
+            metadata = try c.member("metadata") { c throws(JSONReadError) in try c.readNull() ? nil : try ObjectMeta(&c)
+            }
         } else if key.is("spec") {
             spec = try c.member("spec") { c throws(JSONReadError) in try c.readNull() ? nil : try ObjectSpec(&c) }
         } else if key.is("template") {
@@ -168,7 +169,8 @@ extension ObjectMeta {
             if key.is("name") {
                 meta.name = try c.member("name") { c throws(JSONReadError) in try c.readOptionalString() }
             } else if key.is("generateName") {
-                meta.generateName = try c.member("generateName") { c throws(JSONReadError) in try c.readOptionalString() }
+                meta.generateName = try c.member("generateName") { c throws(JSONReadError) in try c.readOptionalString()
+                }
             } else if key.is("namespace") {
                 meta.namespace = try c.member("namespace") { c throws(JSONReadError) in try c.readOptionalString() }
             } else if key.is("labels") {
@@ -190,7 +192,8 @@ extension ObjectSpec {
         var spec = ObjectSpec()
         try cursor.readObject { c, key throws(JSONReadError) in
             if key.is("containers") {
-                spec.containers = try c.member("containers") { c throws(JSONReadError) in try c.readOptionalContainers() }
+                spec.containers = try c.member("containers") { c throws(JSONReadError) in try c.readOptionalContainers()
+                }
             } else if key.is("initContainers") {
                 spec.initContainers = try c.member("initContainers") { c throws(JSONReadError) in
                     try c.readOptionalContainers()

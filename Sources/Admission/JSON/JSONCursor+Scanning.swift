@@ -29,7 +29,8 @@ extension JSONCursor {
                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     index += 2
                 case UInt8(ascii: "u"):
-                    guard index + 5 < bytes.count, (2...5).allSatisfy({ Self.hexValue(bytes[index + $0]) != nil }) else {
+                    guard index + 5 < bytes.count, (2...5).allSatisfy({ Self.hexValue(bytes[index + $0]) != nil })
+                    else {
                         throw syntax("a \\u escape needs four hex digits", at: index)
                     }
                     index += 6
@@ -81,12 +82,16 @@ extension JSONCursor {
                 } else if (0xDC00..<0xE000).contains(scalar) {
                     throw syntax("unpaired UTF-16 surrogate in a \\u escape", at: offset + index)
                 }
-                guard let unicode = Unicode.Scalar(scalar) else { throw syntax("invalid \\u escape", at: offset + index) }
+                guard let unicode = Unicode.Scalar(scalar) else {
+                    throw syntax("invalid \\u escape", at: offset + index)
+                }
                 out.append(contentsOf: UTF8.encode(unicode)!)
             default: out.append(code)  // \" \\ \/
             }
         }
-        guard let text = String(validating: out, as: UTF8.self) else { throw syntax("invalid UTF-8 in a string", at: offset) }
+        guard let text = String(validating: out, as: UTF8.self) else {
+            throw syntax("invalid UTF-8 in a string", at: offset)
+        }
         return text
     }
 
@@ -96,13 +101,17 @@ extension JSONCursor {
         guard position < bytes.count, Self.isDigit(bytes[position]) else { throw syntax("invalid number", at: start) }
         if bytes[position] == UInt8(ascii: "0") {
             position += 1
-            if position < bytes.count, Self.isDigit(bytes[position]) { throw syntax("leading zero in a number", at: start) }
+            if position < bytes.count, Self.isDigit(bytes[position]) {
+                throw syntax("leading zero in a number", at: start)
+            }
         } else {
             skipDigits()
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
             position += 1
-            guard position < bytes.count, Self.isDigit(bytes[position]) else { throw syntax("invalid number", at: start) }
+            guard position < bytes.count, Self.isDigit(bytes[position]) else {
+                throw syntax("invalid number", at: start)
+            }
             skipDigits()
         }
         if position < bytes.count, bytes[position] | 0x20 == UInt8(ascii: "e") {
@@ -110,7 +119,9 @@ extension JSONCursor {
             if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
                 position += 1
             }
-            guard position < bytes.count, Self.isDigit(bytes[position]) else { throw syntax("invalid number", at: start) }
+            guard position < bytes.count, Self.isDigit(bytes[position]) else {
+                throw syntax("invalid number", at: start)
+            }
             skipDigits()
         }
     }

@@ -8,11 +8,11 @@
 // need without allocating.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A member name as it appears in the document, compared without allocating when it has no escapes.
@@ -147,7 +147,9 @@ package struct JSONCursor {
         let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
         if escaped { return try unescape(raw, at: start) }
         if ascii { return String(decoding: raw, as: UTF8.self) }
-        guard let text = String(validating: raw, as: UTF8.self) else { throw syntax("invalid UTF-8 in a string", at: start) }
+        guard let text = String(validating: raw, as: UTF8.self) else {
+            throw syntax("invalid UTF-8 in a string", at: start)
+        }
         return text
     }
 
@@ -240,7 +242,9 @@ package struct JSONCursor {
         let (start, end, escaped, ascii) = try scanString()
         let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
         if escaped { return JSONKey(bytes: raw, decoded: try unescape(raw, at: start)) }
-        if !ascii, String(validating: raw, as: UTF8.self) == nil { throw syntax("invalid UTF-8 in a member name", at: start) }
+        if !ascii, String(validating: raw, as: UTF8.self) == nil {
+            throw syntax("invalid UTF-8 in a member name", at: start)
+        }
         return JSONKey(bytes: raw, decoded: nil)
     }
 

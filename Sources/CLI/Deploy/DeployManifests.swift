@@ -44,7 +44,8 @@ enum DeployManifests {
         var lines = webhookTemplate.components(separatedBy: "\n")
         lines.removeAll { $0.trimmingCharacters(in: .whitespaces) == "caBundle: \(caBundlePlaceholder)" }
         var body = lines.drop { $0.hasPrefix("#") }.joined(separator: "\n")
-        body = body.replacingOccurrences(of: "metadata:\n  name: \(serviceName)\n" + labels,
+        body = body.replacingOccurrences(
+            of: "metadata:\n  name: \(serviceName)\n" + labels,
             with: "metadata:\n  name: \(serviceName)\n" + labels + annotation)
         return header + body
     }

@@ -46,7 +46,8 @@ struct ManifestRenderer: Sendable {
     }
 
     /// The line that introduces the commented-out workload rules in the embedded webhook configurations.
-    static let workloadRulesMarker = "# With `admission: {podTemplates: true}` in the rule file, add the workloads as well:"
+    static let workloadRulesMarker =
+        "# With `admission: {podTemplates: true}` in the rule file, add the workloads as well:"
 
     /// With `podTemplates`, the webhook configuration's workload rules uncommented; otherwise `text` as it is.
     func withWorkloadRules(_ text: String) throws(ManifestError) -> String {

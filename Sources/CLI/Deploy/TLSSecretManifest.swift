@@ -43,9 +43,12 @@ enum KubernetesNames {
 
     /// Why `namespace` cannot hold the webhook, or nil.
     static func problem(withNamespace namespace: String) -> String? {
-        guard isDNSLabel(namespace) else { return "--namespace \"\(namespace)\" is not a namespace name (lowercase letters, digits and '-')" }
+        guard isDNSLabel(namespace) else {
+            return "--namespace \"\(namespace)\" is not a namespace name (lowercase letters, digits and '-')"
+        }
         guard !sharedNamespaces.contains(namespace) else {
-            return "--namespace \(namespace) is shared: the manifests create their namespace, label it for Pod Security "
+            return
+                "--namespace \(namespace) is shared: the manifests create their namespace, label it for Pod Security "
                 + "restricted, and `kubectl delete -f` deletes it; give the webhook a namespace of its own"
         }
         return nil

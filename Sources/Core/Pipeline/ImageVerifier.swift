@@ -6,7 +6,8 @@
 public protocol ImageVerifier: Sendable {
     /// Whether `candidate` passes `policy`, deciding by `deadline`. Never throws: a check that cannot finish is a
     /// failed check, with the reason in the verdict.
-    func verify(_ candidate: ImageReference, policy: VerifyPolicy, deadline: ContinuousClock.Instant) async -> VerificationVerdict
+    func verify(_ candidate: ImageReference, policy: VerifyPolicy, deadline: ContinuousClock.Instant) async
+        -> VerificationVerdict
 
     /// Releases what the verifier holds; called with its stage's matcher when the rule set is replaced.
     func shutdown() async

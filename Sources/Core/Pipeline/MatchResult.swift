@@ -61,7 +61,8 @@ public struct MatchResult: Sendable, Hashable {
     public static func rewrite(toFirstOf candidates: [String], rule: String, detail: String? = nil) -> MatchResult {
         guard let first = candidates.first else { return .noMatch("the rule offered no image") }
         return MatchResult(
-            outcome: .rewrite(first), alternatives: Array(candidates.dropFirst()), warning: nil, rule: rule, detail: detail)
+            outcome: .rewrite(first), alternatives: Array(candidates.dropFirst()), warning: nil, rule: rule,
+            detail: detail)
     }
 
     /// A rule applies but leaves the image as it is (an exclusion, say); `onMatch: stop` fires.

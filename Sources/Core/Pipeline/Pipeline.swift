@@ -61,7 +61,9 @@ public struct Pipeline: Sendable {
                 result.stages = ruleSet.stages.map {
                     StageTrace(
                         stage: $0.name, matcher: $0.matcherID, outcome: .notReached, input: image, output: image,
-                        detail: "imagePullPolicy is Never: the node must already hold this exact image, so it is not rewritten")
+                        detail:
+                            "imagePullPolicy is Never: the node must already hold this exact image, so it is not rewritten"
+                    )
                 }
             }
             return result
@@ -90,7 +92,9 @@ public struct Pipeline: Sendable {
             } catch {
                 result.warnings.append("stage \(name): matcher failed, image kept: \(error)")
                 result.refusedBy.append(name)
-                if trace { result.stages.append(Self.entry(stages[index], .failed, current.written, detail: "\(error)")) }
+                if trace {
+                    result.stages.append(Self.entry(stages[index], .failed, current.written, detail: "\(error)"))
+                }
                 continue
             }
             let input = current.written
@@ -106,7 +110,8 @@ public struct Pipeline: Sendable {
             case .matched:
                 outcome = .matched
                 if let warning = verdict.warning { result.warnings.append("stage \(name): \(warning)") }
-            case .rewrite(let first) where stages[index].verification.verifier != nil && stages[index].verification.policy != .none:
+            case .rewrite(let first)
+            where stages[index].verification.verifier != nil && stages[index].verification.policy != .none:
                 let candidates = [first] + verdict.alternatives
                 let (chosen, tried) = await Self.firstVerified(candidates, current: current, stage: stages[index])
                 alternatives = tried
@@ -140,7 +145,8 @@ public struct Pipeline: Sendable {
                     } catch {
                         outcome = .refused
                         result.refusedBy.append(name)
-                        detail = "rule \(verdict.rule ?? "?") produced \"\(Self.clip(output))\", not a valid reference: \(error)"
+                        detail =
+                            "rule \(verdict.rule ?? "?") produced \"\(Self.clip(output))\", not a valid reference: \(error)"
                         // The reason before the image: admission warnings are cut at 120 characters, and a long
                         // image must not push the reason out of what the user sees.
                         result.warnings.append(
@@ -160,7 +166,8 @@ public struct Pipeline: Sendable {
                 if trace {
                     for later in stages[(index + 1)...] {
                         result.stages.append(
-                            Self.entry(later, .notReached, current.written, detail: "stage \(name) stopped the pipeline"))
+                            Self.entry(
+                                later, .notReached, current.written, detail: "stage \(name) stopped the pipeline"))
                     }
                 }
                 break
@@ -180,20 +187,26 @@ public struct Pipeline: Sendable {
         var tried: [AlternativeTrace] = []
         for (index, candidate) in candidates.enumerated() {
             if candidate == current.written {
-                tried.append(AlternativeTrace(image: candidate, passed: true, source: nil, detail: "the image as given"))
+                tried.append(
+                    AlternativeTrace(image: candidate, passed: true, source: nil, detail: "the image as given"))
                 return ((index, current), tried)
             }
             guard let parsed = try? ImageInput(candidate) else {
-                tried.append(AlternativeTrace(image: clip(candidate), passed: false, source: nil, detail: "not a valid image reference"))
+                tried.append(
+                    AlternativeTrace(
+                        image: clip(candidate), passed: false, source: nil, detail: "not a valid image reference"))
                 continue
             }
             let verdict: VerificationVerdict
             if ContinuousClock.now >= deadline {
-                verdict = VerificationVerdict(passed: false, source: .budget, detail: "verify.timeout spent on earlier candidates")
+                verdict = VerificationVerdict(
+                    passed: false, source: .budget, detail: "verify.timeout spent on earlier candidates")
             } else {
                 verdict = await verifier.verify(parsed.reference, policy: stage.verification.policy, deadline: deadline)
             }
-            tried.append(AlternativeTrace(image: candidate, passed: verdict.passed, source: verdict.source, detail: verdict.detail))
+            tried.append(
+                AlternativeTrace(
+                    image: candidate, passed: verdict.passed, source: verdict.source, detail: verdict.detail))
             if verdict.passed { return ((index, parsed), tried) }
         }
         return (nil, tried)

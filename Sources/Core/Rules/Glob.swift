@@ -24,9 +24,12 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     // The classic single-backtrack-point algorithm: on a mismatch, resume after the last `*`, one byte further.
     // `?` steps over one byte, so a multi-byte character needs `??`; names in Kubernetes are ASCII.
     private static func match(pattern: ArraySlice<UInt8>, text: UnsafeBufferPointer<UInt8>) -> Bool {
-        let star = UInt8(ascii: "*"), any = UInt8(ascii: "?")
-        var p = pattern.startIndex, t = 0
-        var starP = -1, starT = 0
+        let star = UInt8(ascii: "*")
+        let any = UInt8(ascii: "?")
+        var p = pattern.startIndex
+        var t = 0
+        var starP = -1
+        var starT = 0
         while t < text.count {
             if p < pattern.endIndex && (pattern[p] == any || pattern[p] == text[t]) {
                 p += 1

@@ -22,7 +22,8 @@ public struct RuleSet: Sendable {
     /// Each loaded rule set has its own, so a reload starts empty.
     public let memo: PipelineMemo?
 
-    public init(stages: [Stage], name: String? = nil, source: String = "<code>", admission: AdmissionOptions = .init()) {
+    public init(stages: [Stage], name: String? = nil, source: String = "<code>", admission: AdmissionOptions = .init())
+    {
         self.stages = stages
         self.name = name
         self.source = source

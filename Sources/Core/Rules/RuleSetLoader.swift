@@ -1,12 +1,12 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Builds a `RuleSet` from rule-file text, validating everything before anything is used.
@@ -23,7 +23,9 @@ public struct RuleSetLoader: Sendable {
     static let topLevelKeys = ["apiVersion", "kind", "metadata", "admission", "stages"]
     static let stageKeys = ["name", "matcher", "description", "onMatch", "when", "rules", "options", "verify"]
 
-    public init(registry: MatcherRegistry, reader: ConfigReader = ConfigReader(), verifierFactory: ImageVerifierFactory? = nil) {
+    public init(
+        registry: MatcherRegistry, reader: ConfigReader = ConfigReader(), verifierFactory: ImageVerifierFactory? = nil
+    ) {
         self.registry = registry
         self.reader = reader
         self.verifierFactory = verifierFactory
@@ -74,7 +76,7 @@ public struct RuleSetLoader: Sendable {
             for node in stageNodes {
                 let stage = try decodeStage(node)
                 if let first = names[stage.name] {
-                        throw RuleFileError(
+                    throw RuleFileError(
                         "duplicate stage name \"\(stage.name)\"", at: stage.location, stage: stage.name,
                         hint: "names must be unique (the first is at line \(first.line)); traces and metrics use them")
                 }

@@ -17,7 +17,8 @@ public struct StageCondition: Sendable {
 
     /// Whether the stage applies everywhere, so the pipeline can skip the check.
     public var isUnconditional: Bool {
-        namespaces.isEmpty && excludeNamespaces.isEmpty && labels.isEmpty && excludeLabels.isEmpty && containerKinds.isEmpty
+        namespaces.isEmpty && excludeNamespaces.isEmpty && labels.isEmpty && excludeLabels.isEmpty
+            && containerKinds.isEmpty
     }
 
     /// Whether `context` satisfies the condition; the same verdict as `rejection(for:) == nil` without building
@@ -29,7 +30,9 @@ public struct StageCondition: Sendable {
                 return false
             }
         }
-        if let namespace = context.namespace, excludeNamespaces.contains(where: { $0.matches(namespace) }) { return false }
+        if let namespace = context.namespace, excludeNamespaces.contains(where: { $0.matches(namespace) }) {
+            return false
+        }
         for (key, value) in labels {
             guard let actual = context.labels[key], value.matches(actual) else { return false }
         }
@@ -49,10 +52,12 @@ public struct StageCondition: Sendable {
         // list alone excludes nothing: the image is not in an excluded namespace.
         if !namespaces.isEmpty {
             guard let namespace = context.namespace else {
-                return "the stage is scoped to namespaces [\(namespaces.map(\.pattern).joined(separator: ", "))] and no namespace was given"
+                return
+                    "the stage is scoped to namespaces [\(namespaces.map(\.pattern).joined(separator: ", "))] and no namespace was given"
             }
             if !namespaces.contains(where: { $0.matches(namespace) }) {
-                return "namespace \"\(namespace)\" matches none of [\(namespaces.map(\.pattern).joined(separator: ", "))]"
+                return
+                    "namespace \"\(namespace)\" matches none of [\(namespaces.map(\.pattern).joined(separator: ", "))]"
             }
         }
         if let namespace = context.namespace, let excluded = excludeNamespaces.first(where: { $0.matches(namespace) }) {

@@ -30,19 +30,23 @@ public struct StageVerification: Sendable {
             let text = try policyNode.string("verify.policy")
             guard let value = VerifyPolicy(rawValue: text) else {
                 throw policyNode.error(
-                    "unknown verify.policy \"\(text)\"", hint: "use \(VerifyPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "unknown verify.policy \"\(text)\"",
+                    hint: "use \(VerifyPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             policy = value
         }
         if let timeoutNode = object["timeout"] {
             timeout = try timeoutNode.duration("verify.timeout")
             guard timeout > .zero, timeout <= .seconds(5) else {
-                throw timeoutNode.error("verify.timeout must be above 0 and at most 5s", hint: "it must fit well inside the webhook's deadline")
+                throw timeoutNode.error(
+                    "verify.timeout must be above 0 and at most 5s",
+                    hint: "it must fit well inside the webhook's deadline")
             }
         }
         guard policy != .none else { return }
         guard let factory else {
-            throw node.error("this build cannot verify mirrors", hint: "use policy: none, or a build with the registry module")
+            throw node.error(
+                "this build cannot verify mirrors", hint: "use policy: none, or a build with the registry module")
         }
         do {
             verifier = try factory(object)

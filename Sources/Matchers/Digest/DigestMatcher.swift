@@ -82,7 +82,9 @@ public struct DigestMatcher: Matcher {
         } else {
             (result, origin) = await cache.value(for: key) {
                 do throws(RegistryError) {
-                    return .success(try await client.resolveDigest(host: host, repository: repository, tag: tag, deadline: deadline))
+                    return .success(
+                        try await client.resolveDigest(host: host, repository: repository, tag: tag, deadline: deadline)
+                    )
                 } catch {
                     return .failure(error)
                 }
@@ -91,7 +93,9 @@ public struct DigestMatcher: Matcher {
         switch result {
         case .success(let digest):
             lookups[origin]?.increment()
-            return .rewrite(to: pinned(image, digest: digest), rule: "digest", detail: "\(key) is \(digest) (\(Self.describe(origin)))")
+            return .rewrite(
+                to: pinned(image, digest: digest), rule: "digest",
+                detail: "\(key) is \(digest) (\(Self.describe(origin)))")
         case .failure(let error):
             lookupErrors.increment()
             switch options.onError {
@@ -106,7 +110,8 @@ public struct DigestMatcher: Matcher {
     /// normalized reference has.
     func pinned(_ image: ImageInput, digest: String) -> String {
         let tag = image.reference.tag
-        let name = tag.map { image.written.utf8.dropLast($0.utf8.count + 1) }.map { Substring($0) } ?? Substring(image.written)
+        let name =
+            tag.map { image.written.utf8.dropLast($0.utf8.count + 1) }.map { Substring($0) } ?? Substring(image.written)
         switch options.output {
         case .tagAndDigest: return "\(name):\(tag ?? "latest")@\(digest)"
         case .digest: return "\(name)@\(digest)"

@@ -33,7 +33,8 @@ public struct ExactMatcher: Matcher {
 
     public init(configuration: MatcherConfiguration) throws {
         _ = try configuration.options(allowed: [])
-        let rules = try configuration.requireRules("map whole images to their replacements, e.g. `nginx: mirror.corp/nginx:1.27`")
+        let rules = try configuration.requireRules(
+            "map whole images to their replacements, e.g. `nginx: mirror.corp/nginx:1.27`")
         var table: [String: Target] = [:]
         var keyLines: [String: Int] = [:]
         var targets: [(key: String, normalizedTarget: String, node: ConfigNode)] = []

@@ -23,7 +23,9 @@ extension PCRE2Pattern {
     /// another heap limit, is not used (the call then allocates its own), so the answer never depends on the
     /// buffer: PCRE2 keeps the interpreter's backtracking frames in the buffer between matches, and frames grown
     /// under a larger heap limit would let a match exceed a smaller one.
-    public func firstMatch(in subject: String, using buffer: borrowing PCRE2MatchBuffer) throws(PCRE2Error) -> PCRE2Match? {
+    public func firstMatch(in subject: String, using buffer: borrowing PCRE2MatchBuffer) throws(PCRE2Error)
+        -> PCRE2Match?
+    {
         guard captureCount + 1 <= buffer.pairs, limits.heapLimitKiB == buffer.heapLimitKiB else {
             return try firstMatch(in: subject)
         }

@@ -33,7 +33,8 @@ public struct PrefixMatcher: Matcher {
 
     public init(configuration: MatcherConfiguration) throws {
         _ = try configuration.options(allowed: [])
-        let rules = try configuration.requireRules("map registry prefixes to mirrors, e.g. `docker.io: mirror.corp/hub`")
+        let rules = try configuration.requireRules(
+            "map registry prefixes to mirrors, e.g. `docker.io: mirror.corp/hub`")
         var table: [Substring: Target] = [:]
         var parsed: [(key: RegistryPrefix, target: RegistryPrefix, node: ConfigNode)] = []
         var lines: [RegistryPrefix: Int] = [:]

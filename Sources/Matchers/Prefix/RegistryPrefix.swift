@@ -29,7 +29,8 @@ struct RegistryPrefix: Hashable, Sendable, CustomStringConvertible {
             throw PrefixError("has an uppercase registry host", hint: "write \"\(host.lowercased())\"")
         }
         if text.contains("@") || path.contains(":") {
-            throw PrefixError("contains a tag or digest", hint: "a prefix names a registry or repository, not an image version")
+            throw PrefixError(
+                "contains a tag or digest", hint: "a prefix names a registry or repository, not an image version")
         }
         guard path.isEmpty || ReferenceGrammar.isValidPath(path) else {
             throw PrefixError("has an invalid repository path \"\(path)\"", hint: "use lowercase path components")

@@ -68,12 +68,16 @@ public struct RegexMatcher: Matcher {
     /// What `depthLimit` may be set to (the interpreter's backtracking depth; its heap stays capped at 8 MiB).
     static let depthLimits: ClosedRange<UInt32> = 10...1_000_000
 
-    private static func limit(_ node: ConfigNode, _ name: String, _ range: ClosedRange<UInt32>) throws(RuleFileError) -> UInt32 {
+    private static func limit(_ node: ConfigNode, _ name: String, _ range: ClosedRange<UInt32>) throws(RuleFileError)
+        -> UInt32
+    {
         let value = try node.int(name)
         guard value >= range.lowerBound, value <= range.upperBound else {
             throw node.error(
                 "\(name) must be between \(range.lowerBound) and \(range.upperBound), not \(value)",
-                hint: "the default (\(name == "matchLimit" ? PCRE2Limits.default.matchLimit : PCRE2Limits.default.depthLimit)) suits image references; raise it only for a pattern that needs it")
+                hint:
+                    "the default (\(name == "matchLimit" ? PCRE2Limits.default.matchLimit : PCRE2Limits.default.depthLimit)) suits image references; raise it only for a pattern that needs it"
+            )
         }
         return UInt32(value)
     }
@@ -109,7 +113,9 @@ public struct RegexMatcher: Matcher {
 
     /// The first candidate rule, in file order, whose literal prefix `bytes` (the UTF-8 of `subject`) starts with
     /// and whose pattern matches.
-    private func firstMatch(_ subject: String, bytes: UnsafeBufferPointer<UInt8>, explaining: Bool) throws -> MatchResult {
+    private func firstMatch(_ subject: String, bytes: UnsafeBufferPointer<UInt8>, explaining: Bool) throws
+        -> MatchResult
+    {
         let host = subject.utf8.firstIndex(of: UInt8(ascii: "/")).map { subject[..<$0] } ?? subject[...]
         let candidates = candidatesByHost[host] ?? hostlessCandidates
         guard let first = candidates.firstIndex(where: { rules[$0].admits(bytes) }) else {
@@ -131,7 +137,9 @@ public struct RegexMatcher: Matcher {
                 throw RegexMatcherError(rule: rule.name, underlying: error)
             }
             if let match {
-                if rule.templates.count == 1 { return .rewrite(to: rule.templates[0].expand(match, subject: subject), rule: rule.name) }
+                if rule.templates.count == 1 {
+                    return .rewrite(to: rule.templates[0].expand(match, subject: subject), rule: rule.name)
+                }
                 return .rewrite(toFirstOf: rule.templates.map { $0.expand(match, subject: subject) }, rule: rule.name)
             }
         }

@@ -23,7 +23,8 @@ struct RegexRule: Sendable {
         do {
             pattern = try PCRE2Pattern(source, caseInsensitive: caseInsensitive, limits: limits)
         } catch {
-            throw Self.located(matchNode, offset: error.patternOffset, "pattern does not compile: \(error.message)",
+            throw Self.located(
+                matchNode, offset: error.patternOffset, "pattern does not compile: \(error.message)",
                 hint: "PCRE2 syntax; quote the pattern with single quotes in YAML so backslashes stay as written")
         }
         let replaceNode = try object.require("replace", hint: "the new image, with $1 or ${name} for captures")

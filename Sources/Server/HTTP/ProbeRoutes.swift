@@ -16,16 +16,20 @@ struct ProbeRoutes: Sendable {
         router.get("/readyz") { _, _ -> Response in
             switch readiness.withLockedValue({ $0 }) {
             case .starting:
-                return Response(status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: "TLS listener not serving yet\n")))
+                return Response(
+                    status: .serviceUnavailable,
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: "TLS listener not serving yet\n")))
             case .serving:
                 return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
             case .draining:
-                return Response(status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: "shutting down\n")))
+                return Response(
+                    status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: "shutting down\n")))
             }
         }
         router.get("/metrics") { _, _ -> Response in
             guard let prometheus else {
-                return Response(status: .notFound, body: ResponseBody(byteBuffer: ByteBuffer(string: "metrics are not enabled\n")))
+                return Response(
+                    status: .notFound, body: ResponseBody(byteBuffer: ByteBuffer(string: "metrics are not enabled\n")))
             }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -120,7 +120,8 @@ final class RequestFirstByteObserver: ChannelInboundHandler, RemovableChannelHan
         // Between requests, bytes start the next one; but empty lines before a request line are allowed (RFC 9112
         // §2.2) and skipped by the decoder, and must not start a clock nothing would stop.
         if let deadline, deadline.isBetweenRequests,
-            !unwrapInboundIn(data).readableBytesView.allSatisfy({ $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") })
+            !unwrapInboundIn(data).readableBytesView.allSatisfy({ $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }
+            )
         {
             deadline.requestStarted()
         }

@@ -1,13 +1,14 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Hummingbird
 import Logging
 import NIOCore
 import ReplacerAdmission
 import ReplacerCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The TLS port's routes: `POST /mutate` (the API server) and `POST /explain` (people and CI).
 ///
@@ -44,8 +45,10 @@ struct WebhookRoutes: Sendable {
             for method: HTTPRequest.Method in [.get, .head, .put, .patch, .delete, .options] {
                 router.on(RouterPath(path), method: method) { _, _ in
                     // An answer to HEAD has no body (HTTP/2 resets a stream that sends one).
-                    var response = method == .head
-                        ? Response(status: .methodNotAllowed) : Self.error(status: 405, "\(path) takes POST with a JSON body")
+                    var response =
+                        method == .head
+                        ? Response(status: .methodNotAllowed)
+                        : Self.error(status: 405, "\(path) takes POST with a JSON body")
                     response.headers[.allow] = "POST"
                     return response
                 }
@@ -89,7 +92,8 @@ struct WebhookRoutes: Sendable {
         } catch let refusal as BodyRefusal {
             // Counted and logged like any other request we refuse: an oversized review is worth seeing.
             metrics.admission(outcome: "rejected", duration: ContinuousClock.now - started)
-            logger.warning("admission request rejected", metadata: ["status": "\(refusal.status)", "reason": "\(refusal.message)"])
+            logger.warning(
+                "admission request rejected", metadata: ["status": "\(refusal.status)", "reason": "\(refusal.message)"])
             return refusal.response
         }
         let snapshot = rules.current
@@ -101,7 +105,12 @@ struct WebhookRoutes: Sendable {
             logger.warning("admission request rejected", metadata: ["status": "\(status)", "reason": "\(message)"])
             return Self.error(status: status, message)
         case .answer(let data, let summary):
-            let outcome = summary.denial != nil ? "denied" : summary.timedOut ? "timeout" : summary.skipped != nil ? "skipped" : summary.rewrites.isEmpty ? "unchanged" : "patched"
+            let outcome =
+                summary.denial != nil
+                ? "denied"
+                : summary.timedOut
+                    ? "timeout"
+                    : summary.skipped != nil ? "skipped" : summary.rewrites.isEmpty ? "unchanged" : "patched"
             metrics.admission(outcome: outcome, duration: duration)
             for stage in summary.rewrittenBy { metrics.rewrite(stage: stage) }
             for stage in summary.refusedBy { metrics.refused(stage: stage) }
@@ -134,7 +143,8 @@ struct WebhookRoutes: Sendable {
         for subject in subjects {
             var result = await pipeline.run(subject.image, context: subject.context)
             if let container = subject.container, let original = recorded[container],
-                await ReviewSubjects.isEarlierAnswer(subject.image, of: original, context: subject.context, pipeline: pipeline)
+                await ReviewSubjects.isEarlierAnswer(
+                    subject.image, of: original, context: subject.context, pipeline: pipeline)
             {
                 result = Self.leftAlone(result, original: original, stages: ruleSet.stages)
             }
@@ -148,11 +158,14 @@ struct WebhookRoutes: Sendable {
     /// `original`: every stage not reached, saying why, as the pipeline reports other images it does not rewrite.
     static func leftAlone(_ traced: PipelineResult, original: String, stages: [Stage]) -> PipelineResult {
         let image = traced.original
-        let why = "the image is this webhook's own rewrite of \(original) (recorded in \(AdmissionReviewer.originalImagesAnnotation)), which /mutate leaves alone"
+        let why =
+            "the image is this webhook's own rewrite of \(original) (recorded in \(AdmissionReviewer.originalImagesAnnotation)), which /mutate leaves alone"
         return PipelineResult(
             original: image, image: image, normalized: traced.normalized,
             stages: stages.map {
-                StageTrace(stage: $0.name, matcher: $0.matcherID, outcome: .notReached, input: image, output: image, detail: why)
+                StageTrace(
+                    stage: $0.name, matcher: $0.matcherID, outcome: .notReached, input: image, output: image,
+                    detail: why)
             })
     }
 
@@ -162,7 +175,8 @@ struct WebhookRoutes: Sendable {
     /// at byte 0"). Other errors are the connection's own.
     private func collect(_ request: Request) async throws -> Data {
         if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
-            throw BodyRefusal(status: 415, message: "Content-Encoding \(encoding) is not supported; send the body uncompressed")
+            throw BodyRefusal(
+                status: 415, message: "Content-Encoding \(encoding) is not supported; send the body uncompressed")
         }
         do {
             let buffer = try await request.body.collect(upTo: maxBodyBytes)
@@ -177,16 +191,20 @@ struct WebhookRoutes: Sendable {
         // handlers the fields go straight into the line in key order; any other handler gets Logger.Metadata.
         guard logger.logLevel <= .info else { return }
         if let orderedHandler,
-            orderedHandler.log(level: .info, message: "admission", fields: { fields in
-                Self.admissionFields(summary, outcome: outcome, generation: generation, duration: duration) {
-                    fields.add($0, $1)
-                }
-            })
+            orderedHandler.log(
+                level: .info, message: "admission",
+                fields: { fields in
+                    Self.admissionFields(summary, outcome: outcome, generation: generation, duration: duration) {
+                        fields.add($0, $1)
+                    }
+                })
         {
             return
         }
         var metadata: Logger.Metadata = [:]
-        Self.admissionFields(summary, outcome: outcome, generation: generation, duration: duration) { metadata[$0] = $1 }
+        Self.admissionFields(summary, outcome: outcome, generation: generation, duration: duration) {
+            metadata[$0] = $1
+        }
         logger.info("admission", metadata: metadata)
     }
 
@@ -214,7 +232,8 @@ struct WebhookRoutes: Sendable {
 
     /// `duration` in milliseconds with three decimals (microsecond resolution), e.g. `0.042`.
     static func milliseconds(_ duration: Duration) -> String {
-        let micros = max(0, duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)
+        let micros = max(
+            0, duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)
         let fraction = String(micros % 1000)
         return "\(micros / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }

@@ -1,11 +1,12 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Logging
 import ReplacerCore
 import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Watches the rule file and the TLS files and reloads them when their contents change.
 ///
@@ -66,7 +67,8 @@ struct FileWatcher: Service {
                     // alert can fire; the file coming back, even unchanged, is loaded again.
                     seenRules = nil
                     metrics.reload("rules", result: "failure")
-                    logger.error("rule file missing; the previous rules stay in force", metadata: ["file": "\(rulesPath)"])
+                    logger.error(
+                        "rule file missing; the previous rules stay in force", metadata: ["file": "\(rulesPath)"])
                 }
             }
             if let certificates {
@@ -91,7 +93,9 @@ struct FileWatcher: Service {
                     // As for the rule file: counted once, the last good bundle stays in force.
                     seenClientCA = nil
                     metrics.reload("client-ca", result: "failure")
-                    logger.error("client CA bundle missing; the previous one stays in force", metadata: ["file": "\(clientCA.path)"])
+                    logger.error(
+                        "client CA bundle missing; the previous one stays in force",
+                        metadata: ["file": "\(clientCA.path)"])
                 }
             }
         }
@@ -103,7 +107,9 @@ struct FileWatcher: Service {
             let generation = rules.replace(with: ruleSet)
             metrics.reload("rules", result: "success")
             metrics.rulesGeneration(generation)
-            logger.info("rules reloaded", metadata: ["file": "\(path)", "generation": "\(generation)", "stages": "\(ruleSet.stages.count)"])
+            logger.info(
+                "rules reloaded",
+                metadata: ["file": "\(path)", "generation": "\(generation)", "stages": "\(ruleSet.stages.count)"])
         } catch {
             metrics.reload("rules", result: "failure")
             logger.error("rule file rejected; the previous rules stay in force", metadata: ["error": "\(error)"])
@@ -112,7 +118,9 @@ struct FileWatcher: Service {
 
     /// Runs `load` and counts and logs the result as a reload of `file`; a failed load leaves the previous version
     /// in force (the stores replace their contents only after a successful read).
-    func reload(_ file: String, path: String, loaded: Logger.Message, rejected: Logger.Message, _ load: () throws -> Void) {
+    func reload(
+        _ file: String, path: String, loaded: Logger.Message, rejected: Logger.Message, _ load: () throws -> Void
+    ) {
         do {
             try load()
             metrics.reload(file, result: "success")

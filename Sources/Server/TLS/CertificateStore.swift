@@ -1,14 +1,15 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import HummingbirdHTTP2
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import SwiftASN1
 import X509
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The serving certificate and key, replaceable without a restart.
 ///
@@ -51,7 +52,8 @@ public final class CertificateStore: Sendable {
             verifyClient = { chain, promise in promise.completeWithTask { await clientCA.verify(chain) } }
         }
         return TLSChannelConfiguration(
-            tlsConfiguration: tlsConfiguration(verifyingClients: clientCA != nil), customVerificationCallback: verifyClient)
+            tlsConfiguration: tlsConfiguration(verifyingClients: clientCA != nil),
+            customVerificationCallback: verifyClient)
     }
 
     private func tlsConfiguration(verifyingClients: Bool) -> TLSConfiguration {
@@ -139,7 +141,9 @@ package enum WebhookCABundle {
         } catch {
             return "the CA bundle is not a PEM certificate (\(error))"
         }
-        guard !certificates.isEmpty else { return "the CA bundle is not a PEM certificate (-----BEGIN CERTIFICATE-----)" }
+        guard !certificates.isEmpty else {
+            return "the CA bundle is not a PEM certificate (-----BEGIN CERTIFICATE-----)"
+        }
         for certificate in certificates {
             guard case .isCertificateAuthority = try? certificate.extensions.basicConstraints else {
                 return "the CA bundle holds \(certificate.subject), which is not a CA certificate (no basicConstraints "

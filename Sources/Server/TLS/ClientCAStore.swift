@@ -1,12 +1,13 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import NIOConcurrencyHelpers
 import NIOSSL
 import SwiftASN1
 import X509
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The CA bundle that client certificates must chain to (`serve --client-ca`), replaceable without a restart.
 ///
@@ -83,7 +84,9 @@ public final class ClientCAStore: Sendable {
         let notAfter = validated.map(\.notValidAfter).min() ?? leaf.notValidAfter
         state.withLockedValue { state in
             if chain.count > 1 {
-                if state.intermediates.count >= Self.rememberedLeaves { state.intermediates.removeAll(keepingCapacity: true) }
+                if state.intermediates.count >= Self.rememberedLeaves {
+                    state.intermediates.removeAll(keepingCapacity: true)
+                }
                 state.intermediates[leafBytes] = Array(chain.dropFirst())
             }
             guard state.generation == generation else { return }

@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#endif
-import Foundation
 import Crypto
+import Foundation
 import SwiftASN1
 import X509
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#endif
 
 /// A private CA and a serving certificate signed by it, made in-process with swift-certificates.
 ///
@@ -49,10 +50,14 @@ public struct DevelopmentCertificates: Sendable {
         let publicKey = Certificate.PublicKey(key.publicKey)
         var names: [GeneralName] = dnsNames.map { .dnsName($0) }
         for address in ipAddresses {
-            guard let bytes = Self.ipBytes(address) else { throw CertificateRequestError(problem: "\"\(address)\" is not an IP address") }
+            guard let bytes = Self.ipBytes(address) else {
+                throw CertificateRequestError(problem: "\"\(address)\" is not an IP address")
+            }
             names.append(.ipAddress(ASN1OctetString(contentBytes: bytes[...])))
         }
-        guard !names.isEmpty else { throw CertificateRequestError(problem: "a serving certificate needs at least one name") }
+        guard !names.isEmpty else {
+            throw CertificateRequestError(problem: "a serving certificate needs at least one name")
+        }
         let subject = try DistinguishedName {
             OrganizationName("k8s-image-replacer")
             CommonName(dnsNames.first ?? commonName)

@@ -45,7 +45,9 @@ final class EstablishedClientCheckHandler: ChannelDuplexHandler, RemovableChanne
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch state {
         case .handshaking:
-            guard case .handshakeCompleted = event as? TLSUserEvent else { return context.fireUserInboundEventTriggered(event) }
+            guard case .handshakeCompleted = event as? TLSUserEvent else {
+                return context.fireUserInboundEventTriggered(event)
+            }
             check(context: context, handshakeEvent: event)
         case .checking(var held):
             held.append(.event(event))
@@ -109,7 +111,9 @@ final class EstablishedClientCheckHandler: ChannelDuplexHandler, RemovableChanne
                 } else {
                     self.refuse(
                         context: context,
-                        reason: "the client certificate of a resumed TLS session is not trusted by the current client CA bundle")
+                        reason:
+                            "the client certificate of a resumed TLS session is not trusted by the current client CA bundle"
+                    )
                 }
             }
     }
@@ -134,7 +138,8 @@ final class EstablishedClientCheckHandler: ChannelDuplexHandler, RemovableChanne
     private func refuse(context: ChannelHandlerContext, reason: String) {
         state = .closing
         logger.warning(
-            "TLS connection closed", metadata: ["reason": "\(reason)", "peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
+            "TLS connection closed",
+            metadata: ["reason": "\(reason)", "peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
         context.close(promise: nil)
     }
 }

@@ -68,7 +68,8 @@ public struct LineLogHandler<Format: LogLineFormat>: LogHandler {
         if let provided = metadataProvider?.get() { fields.merge(provided) { explicit, _ in explicit } }
         if !metadata.isEmpty { fields.merge(metadata) { explicit, _ in explicit } }
         return Format.line(
-            timestamp: timestamp, level: event.level, label: label, message: event.message.description, metadata: fields)
+            timestamp: timestamp, level: event.level, label: label, message: event.message.description, metadata: fields
+        )
     }
 }
 
@@ -174,7 +175,8 @@ public enum TextLineFormat: LogLineFormat {
 
     /// Plain text as it is when that cannot be misread, else a JSON string.
     static func bare(_ text: String, to line: inout JSONOutput) {
-        let plain = !text.isEmpty
+        let plain =
+            !text.isEmpty
             && (text.utf8.withContiguousStorageIfAvailable(isPlain) ?? Array(text.utf8).withUnsafeBufferPointer(isPlain))
         plain ? line.append(text) : line.string(text)
     }

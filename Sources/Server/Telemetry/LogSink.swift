@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Where log lines go: a file descriptor (standard error), written either line by line or in batches.
 ///
@@ -88,11 +89,11 @@ public final class LogSink: Sendable {
         var left = bytes.count
         while left > 0 {
             #if canImport(Darwin)
-            let written = Darwin.write(fileDescriptor, next, left)
+                let written = Darwin.write(fileDescriptor, next, left)
             #elseif canImport(Glibc)
-            let written = Glibc.write(fileDescriptor, next, left)
+                let written = Glibc.write(fileDescriptor, next, left)
             #else
-            let written = Musl.write(fileDescriptor, next, left)
+                let written = Musl.write(fileDescriptor, next, left)
             #endif
             if written > 0 {
                 next += written
