@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ReplacerCore", targets: ["ReplacerCore"]),
         .library(name: "ReplacerMatchers", targets: ["ReplacerMatchers"]),
         .library(name: "ReplacerRegistry", targets: ["ReplacerRegistry"]),
+        .library(name: "ReplacerJSON", targets: ["ReplacerJSON"]),
         .library(name: "ReplacerAdmission", targets: ["ReplacerAdmission"]),
         .library(name: "ReplacerServer", targets: ["ReplacerServer"]),
         .library(name: "ReplacerCLI", targets: ["ReplacerCLI"]),
@@ -72,14 +73,18 @@ let package = Package(
             ],
             path: "Sources/Matchers"
         ),
+        // The one strict JSON reader and compact writer, for AdmissionReviews, answers, log lines and the plugin
+        // ABI alike; no dependencies, so anything may use it.
+        .target(name: "ReplacerJSON", path: "Sources/JSON"),
         // AdmissionReview in, AdmissionReview with a JSON Patch out: no HTTP, no I/O, so it can be fuzzed and
         // benchmarked without the server.
-        .target(name: "ReplacerAdmission", dependencies: ["ReplacerCore"], path: "Sources/Admission"),
+        .target(name: "ReplacerAdmission", dependencies: ["ReplacerCore", "ReplacerJSON"], path: "Sources/Admission"),
         .target(
             name: "ReplacerServer",
             dependencies: [
                 "CConcurrencyHook",
                 "ReplacerCore",
+                "ReplacerJSON",
                 "ReplacerAdmission",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -102,6 +107,7 @@ let package = Package(
             name: "ReplacerCLI",
             dependencies: [
                 "ReplacerCore",
+                "ReplacerAdmission",
                 "ReplacerMatchers",
                 "ReplacerServer",
                 "ReplacerRegistry",
@@ -136,7 +142,7 @@ let package = Package(
         // Runtime-loaded matchers: WebAssembly plugins (ABI v1) run in WasmKit's sandbox. See Plugins/README.md.
         .target(
             name: "ReplacerWasm",
-            dependencies: ["ReplacerCore", .product(name: "WasmKit", package: "WasmKit")],
+            dependencies: ["ReplacerCore", "ReplacerJSON", .product(name: "WasmKit", package: "WasmKit")],
             path: "Sources/Wasm"
         ),
         // Compiled-in plugins: a folder under Plugins/, one target here, one line in main.swift's enabledMatchers.
@@ -160,12 +166,14 @@ let package = Package(
             dependencies: ["ReplacerCore", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             path: "Tests/CoreTests"
         ),
-        .testTarget(name: "AdmissionTests", dependencies: ["ReplacerAdmission"], path: "Tests/AdmissionTests"),
+        .testTarget(name: "JSONTests", dependencies: ["ReplacerJSON"], path: "Tests/JSONTests"),
+        .testTarget(name: "AdmissionTests", dependencies: ["ReplacerAdmission", "ReplacerJSON"], path: "Tests/AdmissionTests"),
         .testTarget(name: "MatchersTests", dependencies: ["ReplacerMatchers"], path: "Tests/MatchersTests"),
         .testTarget(
             name: "ServerTests",
             dependencies: [
                 "ReplacerServer",
+                "ReplacerJSON",
                 "ReplacerAdmission",
                 "ReplacerMatchers",
                 "ReplacerRegistry",

@@ -104,16 +104,16 @@ let benchmarks: @Sendable () -> Void = {
 }
 
 /// Matches nothing and makes no promise that it never waits, so a review under it takes the deadline race.
-struct MayWait: Matcher {
+struct MayWait: ConfigurableMatcher {
     static let id = "may-wait"
     init(configuration: MatcherConfiguration) throws {}
     func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult { .noMatch() }
 }
 
 /// `MayWait` with the promise: a review under it runs inline.
-struct NeverWaits: Matcher {
+struct NeverWaits: ConfigurableMatcher {
     static let id = "never-waits"
-    static let runsWithoutWaiting = true
+    var traits: MatcherTraits { .runsWithoutWaiting }
     init(configuration: MatcherConfiguration) throws {}
     func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult { .noMatch() }
 }

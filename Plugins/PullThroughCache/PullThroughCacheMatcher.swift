@@ -22,12 +22,11 @@ import ReplacerCore
 /// Keys are upstream registry hosts (`docker.io` also covers `index.docker.io` and `registry-1.docker.io`) or
 /// globs over hosts; exact keys win, then globs in file order. Images already named by one of the caches are left
 /// alone, so a second pass changes nothing.
-public struct PullThroughCacheMatcher: Matcher {
+public struct PullThroughCacheMatcher: ConfigurableMatcher {
     public static let id = "pull-through-cache"
-    /// A table lookup in memory: nothing to wait for.
-    public static let runsWithoutWaiting = true
-    /// Names the cache from the reference alone; it never asks the cache whether the image is there.
-    public static let dependsOnlyOnImage = true
+    /// A table lookup in memory that names the cache from the reference alone (it never asks the cache whether the
+    /// image is there).
+    public var traits: MatcherTraits { .pure }
 
     struct Rule: Sendable {
         /// The key as written, for the trace.

@@ -17,12 +17,10 @@ import ReplacerCore
 ///     - {repositories: ["registry.corp/*"], action: deny, message: "see https://wiki.corp/pinning"}
 ///     - {repositories: ["*"], action: warn}
 /// ```
-public struct TagPolicyMatcher: Matcher {
+public struct TagPolicyMatcher: ConfigurableMatcher {
     public static let id = "tag-policy"
-    /// A table lookup in memory: nothing to wait for.
-    public static let runsWithoutWaiting = true
-    /// Decides from the reference alone.
-    public static let dependsOnlyOnImage = true
+    /// A table lookup in memory, deciding from the reference alone.
+    public var traits: MatcherTraits { .pure }
 
     let floatingTags: Set<String>
     let rules: [TagPolicyRule]

@@ -1,3 +1,5 @@
+import ReplacerCore
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -35,14 +37,10 @@ public struct AdmissionSummary: Sendable, Equatable {
     public var denial: String?
     /// The deadline passed before every image was evaluated.
     public var timedOut = false
-    /// Stages that rewrote an image of this request, once per image, for metrics.
-    public var rewrittenBy: [String] = []
-    /// Stages whose rewrite was refused or failed, once per image, for metrics.
-    public var refusedBy: [String] = []
-    /// Stages that fell back to a later mirror, once per image, for metrics.
-    public var fellBackBy: [String] = []
-    /// Stages that kept an image because no mirror passed verification, once per image, for metrics.
-    public var unverifiedBy: [String] = []
+    /// What the stages did to this request's images, in order: the events with a consequence (a rewrite, a
+    /// refusal, a fallback, a denial), from which the metrics are counted. Empty when the pod was admitted
+    /// unchanged for want of time.
+    public var events: [StageEvent] = []
 
     init(request: AdmissionRequest) {
         uid = request.uid

@@ -1,3 +1,5 @@
+import ReplacerJSON
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else

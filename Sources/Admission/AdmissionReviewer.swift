@@ -1,4 +1,5 @@
 import ReplacerCore
+import ReplacerJSON
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -14,15 +15,6 @@ import ReplacerCore
 /// know (a refused rewrite, a failing stage); only a body that is not an AdmissionReview at all is rejected, with
 /// HTTP 400, because there is no request to answer.
 public struct AdmissionReviewer: Sendable {
-    /// Records, as JSON keyed by `kind/name`, the image each container had before this webhook last rewrote it;
-    /// what lets a later pass recognise its own answer (`ReviewSubjects.isEarlierAnswer`).
-    public static let originalImagesAnnotation = "k8s-image-replacer.dev/original-images"
-    /// `"true"` on a pod (or pod template) opts it out of every rewrite.
-    public static let skipAnnotation = "k8s-image-replacer.dev/skip"
-    /// Set by the kubelet on mirror pods of static pods, which the API server cannot change anyway.
-    public static let mirrorPodAnnotation = "kubernetes.io/config.mirror"
-    /// The annotation key as a JSON Pointer token, escaped once rather than per request.
-    package static let escapedAnnotationToken = JSONPatch.escape(originalImagesAnnotation)
     /// Kubernetes shows warnings to users; longer ones are truncated by clients, so keep them short.
     public static let maxWarningLength = 120
 
@@ -103,10 +95,18 @@ public struct AdmissionReviewer: Sendable {
             return (patch, summary)
         }
         if let finished { return finished }
-        var summary = AdmissionSummary(request: request)
+        return (JSONPatch(), timedOut(AdmissionSummary(request: request)))
+    }
+
+    /// `summary` for a pod admitted unchanged because the deadline passed: nothing of the pass is applied, so
+    /// nothing of it is reported or counted either.
+    private func timedOut(_ summary: AdmissionSummary) -> AdmissionSummary {
+        var summary = summary
+        summary.rewrites = []
+        summary.events = []
+        summary.warnings = [Self.timeoutWarning(deadline)]
         summary.timedOut = true
-        summary.warnings.append(Self.timeoutWarning(deadline))
-        return (JSONPatch(), summary)
+        return summary
     }
 
     /// The patch for `request`. Past `until` (checked before each container) it gives up: the pod is admitted
@@ -122,49 +122,33 @@ public struct AdmissionReviewer: Sendable {
             summary.skipped = skip.description
             return JSONPatch()
         }
-        let pipeline = Pipeline(ruleSet)
-        let readable = found.recordedOriginals
-        let recorded = readable ?? [:]
+        guard let evaluations = await AdmissionEvaluator(ruleSet).evaluate(found, trace: false, until: until) else {
+            summary = timedOut(summary)
+            return JSONPatch()
+        }
         var patch = JSONPatch()
         var originals: [String: String] = [:]
-        for subject in found.subjects {
-            if let until, ContinuousClock.now >= until {
-                // Nothing of this pass is applied, so nothing of it is counted as applied either.
-                summary.rewrites = []
-                summary.rewrittenBy = []
-                summary.fellBackBy = []
-                summary.timedOut = true
-                summary.warnings.append(Self.timeoutWarning(deadline))
-                return JSONPatch()
-            }
-            // `isEmpty` first: most pods carry no annotation, and the lookup would hash the label for nothing.
-            if !recorded.isEmpty, let original = recorded[subject.label],
-                await ReviewSubjects.isEarlierAnswer(
-                    subject.image, of: original, context: subject.context, pipeline: pipeline)
-            {
-                continue
-            }
-            let result = await pipeline.run(subject.image, context: subject.context, trace: false)
+        for evaluation in evaluations {
+            let (subject, result) = (evaluation.subject, evaluation.result)
             if let denial = result.denial {
                 summary.denial = "\(subject.label): \(denial)"
                 return JSONPatch()
             }
             for warning in result.warnings { summary.warnings.append(Self.warning(warning, label: subject.label)) }
-            summary.refusedBy += result.refusedBy
-            summary.rewrittenBy += result.rewrittenBy
-            summary.fellBackBy += result.fellBackBy
-            summary.unverifiedBy += result.unverifiedBy
+            summary.events += result.events
             guard result.changed else { continue }
             patch.replace(
                 "\(found.location.specPointer)/\(subject.kind.rawValue)/\(subject.index)/image", with: result.image)
-            let label = subject.label
-            originals[label] = subject.image
-            summary.rewrites.append(.init(container: label, from: subject.image, to: result.image))
+            originals[subject.label] = subject.image
+            summary.rewrites.append(.init(container: subject.label, from: subject.image, to: result.image))
         }
         if !originals.isEmpty, let metadataPointer = found.location.metadataPointer {
-            if recordOriginals(originals, recorded: readable, found: found, at: metadataPointer, in: &patch) {
+            if recordOriginals(
+                originals, recorded: found.recordedOriginals, found: found, at: metadataPointer, in: &patch)
+            {
                 summary.warnings.append(
-                    "k8s-image-replacer: \(Self.originalImagesAnnotation) was not a JSON object of strings; replaced")
+                    "k8s-image-replacer: \(AdmissionAnnotations.originalImages) was not a JSON object of strings; replaced"
+                )
             }
         }
         return patch
@@ -187,17 +171,17 @@ public struct AdmissionReviewer: Sendable {
             // JSON Patch `add` needs the parent to exist: a template may have no metadata, a pod no annotations.
             patch.add(
                 metadataPointer,
-                .object(["annotations": .object([Self.originalImagesAnnotation: .string(Self.json(originals))])]))
+                .object(["annotations": .object([AdmissionAnnotations.originalImages: .string(Self.json(originals))])]))
             return false
         }
         guard let annotations = metadata.annotations else {
             patch.add(
                 "\(metadataPointer)/annotations",
-                .object([Self.originalImagesAnnotation: .string(Self.json(originals))]))
+                .object([AdmissionAnnotations.originalImages: .string(Self.json(originals))]))
             return false
         }
-        let pointer = "\(metadataPointer)/annotations/\(Self.escapedAnnotationToken)"
-        guard annotations[Self.originalImagesAnnotation] != nil else {
+        let pointer = "\(metadataPointer)/annotations/\(AdmissionAnnotations.escapedOriginalImagesToken)"
+        guard annotations[AdmissionAnnotations.originalImages] != nil else {
             patch.add(pointer, .string(Self.json(originals)))
             return false
         }
@@ -246,24 +230,5 @@ public struct AdmissionReviewer: Sendable {
     package static func clip(_ warning: String) -> String {
         guard warning.count > maxWarningLength else { return warning }
         return String(warning.prefix(maxWarningLength - 1)) + "…"
-    }
-
-    /// Decoding errors name the offending field without echoing the body back.
-    package static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, let context):
-            return "missing \"\(key.stringValue)\" at \(path(context.codingPath))"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "wrong type at \(path(context.codingPath))"
-        case DecodingError.dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "invalid JSON" : "invalid value at \(path(context.codingPath))"
-        default:
-            return "invalid JSON"
-        }
-    }
-
-    private static func path(_ codingPath: [any CodingKey]) -> String {
-        codingPath.isEmpty
-            ? "the top level" : codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 }

@@ -1,4 +1,5 @@
 import ReplacerCore
+import ReplacerJSON
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -35,8 +36,21 @@ package struct ExplainRequest: Sendable {
     /// without a bound, one 3 MB body of image names made a 130 MB answer and over 600 MB of memory.
     package static let maxSubjects = 1_000
 
-    /// One image to trace, with its context and, for objects, the container it belongs to (`kind/name`).
-    package typealias Subject = (image: String, context: EvaluationContext, container: String?)
+    /// What a body asks to trace.
+    package enum Target: Sendable {
+        /// Bare images, all in one context.
+        case images([String], EvaluationContext)
+        /// The subjects of an object or review, as `/mutate` would find them.
+        case object(ReviewSubjects)
+
+        /// How many images the target holds.
+        var count: Int {
+            switch self {
+            case .images(let images, _): images.count
+            case .object(let found): found.subjects.count
+            }
+        }
+    }
 
     /// Reads a body.
     ///
@@ -87,30 +101,23 @@ package struct ExplainRequest: Sendable {
 
     private init() {}
 
-    /// What to evaluate: each image with its context and, for objects, the container it belongs to, plus the
-    /// originals an earlier pass recorded in the object's annotation (by container), so the caller can tell which
-    /// containers hold the webhook's own earlier answer. An object or an AdmissionReview gives the containers
-    /// `/mutate` would evaluate, with the same contexts (`podTemplates` is the running rules' switch); a request
-    /// the webhook leaves alone is an error that says why.
-    package func subjects(podTemplates: Bool) throws(ExplainRequestError) -> (
-        subjects: [Subject], recorded: [String: String]
-    ) {
+    /// What to trace: bare images with their context, or the subjects of an object or AdmissionReview as `/mutate`
+    /// would evaluate them, with the same contexts (`podTemplates` is the running rules' switch). A request the
+    /// webhook leaves alone is an error that says why.
+    package func target(podTemplates: Bool) throws(ExplainRequestError) -> Target {
         if image != nil || images != nil, request != nil || object != nil {
             // Which would the caller mean? Saying so beats tracing one and silently dropping the other.
             throw ExplainRequestError("give \"image\"/\"images\" or an object or an AdmissionReview, not both")
         }
-        let found = try allSubjects(podTemplates: podTemplates)
-        guard found.subjects.count <= Self.maxSubjects else {
+        let found = try anyTarget(podTemplates: podTemplates)
+        guard found.count <= Self.maxSubjects else {
             throw ExplainRequestError(
-                "\(found.subjects.count) images in one request; /explain traces at most \(Self.maxSubjects): split the request"
-            )
+                "\(found.count) images in one request; /explain traces at most \(Self.maxSubjects): split the request")
         }
         return found
     }
 
-    private func allSubjects(podTemplates: Bool) throws(ExplainRequestError) -> (
-        subjects: [Subject], recorded: [String: String]
-    ) {
+    private func anyTarget(podTemplates: Bool) throws(ExplainRequestError) -> Target {
         if let request {
             if let problem = AdmissionReviewer.envelopeProblem(kind: kind, apiVersion: apiVersion) {
                 throw ExplainRequestError(problem)
@@ -119,10 +126,10 @@ package struct ExplainRequest: Sendable {
                 throw ExplainRequestError(
                     "the AdmissionReview has no object (operation \(request.operation ?? "unknown"))")
             }
-            return try Self.subjects(ReviewSubjects.of(request, podTemplates: podTemplates))
+            return .object(try Self.subjects(ReviewSubjects.of(request, podTemplates: podTemplates)))
         }
         if let object {
-            return try Self.subjects(ReviewSubjects.of(try creating(object), podTemplates: podTemplates))
+            return .object(try Self.subjects(ReviewSubjects.of(try creating(object), podTemplates: podTemplates)))
         }
         let all = (image.map { [$0] } ?? []) + (images ?? [])
         guard !all.isEmpty else {
@@ -138,8 +145,7 @@ package struct ExplainRequest: Sendable {
             }
             kind = parsed
         }
-        let context = EvaluationContext(namespace: namespace, labels: labels ?? [:], containerKind: kind)
-        return (all.map { ($0, context, nil) }, [:])
+        return .images(all, EvaluationContext(namespace: namespace, labels: labels ?? [:], containerKind: kind))
     }
 
     /// The CREATE request the API server would send for `object`, as the body's `kind` and `apiVersion` name it: a
@@ -168,11 +174,10 @@ package struct ExplainRequest: Sendable {
     }
 
     private static func subjects(_ found: Result<ReviewSubjects, ReviewSubjects.Skip>) throws(ExplainRequestError)
-        -> (subjects: [Subject], recorded: [String: String])
+        -> ReviewSubjects
     {
         switch found {
-        case .success(let found):
-            return (found.subjects.map { ($0.image, $0.context, $0.label) }, found.recordedOriginals ?? [:])
+        case .success(let found): return found
         case .failure(let skip): throw ExplainRequestError("the webhook would not rewrite this request: \(skip)")
         }
     }

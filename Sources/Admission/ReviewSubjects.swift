@@ -1,4 +1,5 @@
 import ReplacerCore
+import ReplacerJSON
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -12,7 +13,7 @@ import ReplacerCore
 /// `/mutate` rewrites these subjects and `/explain` traces them, so the two agree about which containers are
 /// evaluated (kinds, only-changed on UPDATE), what a stage's `when` sees (namespace, labels, pull policy), and which
 /// pods are skipped (opt-out, mirror pods, kinds the rules do not rewrite), and which containers hold the webhook's
-/// own earlier answer (`isEarlierAnswer`), which `/mutate` leaves alone and `/explain` reports as left alone.
+/// own earlier answer (`recordedOriginals`, checked by `AdmissionEvaluator`).
 package struct ReviewSubjects: Sendable {
     /// One container image to evaluate.
     package struct Subject: Sendable {
@@ -51,11 +52,11 @@ package struct ReviewSubjects: Sendable {
         }
         let (spec, metadata) = location.resolve(object)
         if let annotations = metadata?.annotations {
-            if annotations[AdmissionReviewer.mirrorPodAnnotation] != nil {
+            if annotations[AdmissionAnnotations.mirrorPod] != nil {
                 return .failure(Skip(description: "mirror pod"))
             }
-            if annotations[AdmissionReviewer.skipAnnotation]?.lowercased() == "true" {
-                return .failure(Skip(description: "opted out by \(AdmissionReviewer.skipAnnotation)"))
+            if annotations[AdmissionAnnotations.skip]?.lowercased() == "true" {
+                return .failure(Skip(description: "opted out by \(AdmissionAnnotations.skip)"))
             }
         }
         guard let spec else { return .failure(Skip(description: "the object has no pod spec")) }
@@ -96,31 +97,11 @@ package struct ReviewSubjects: Sendable {
     package var previouslyRecordedOriginals: [String: String]? { Self.originals(in: oldMetadata) }
 
     private static func originals(in metadata: ObjectMeta?) -> [String: String]? {
-        guard var text = metadata?.annotations?[AdmissionReviewer.originalImagesAnnotation] else { return [:] }
+        guard var text = metadata?.annotations?[AdmissionAnnotations.originalImages] else { return [:] }
         return text.withUTF8 { bytes in
             var cursor = JSONCursor(bytes)
             guard let map = try? cursor.readOptionalStringMap(), (try? cursor.finish()) != nil else { return nil }
             return map
         }
-    }
-
-    /// Whether `image` is this webhook's own earlier answer for a container whose recorded original is
-    /// `original`: the rules, as they are now, make `image` of it, or the same repository with another tag or
-    /// digest (another webhook after us pinned our answer to a digest, or a user moved it to another tag of our
-    /// mirror).
-    ///
-    /// Such a container is left alone (a reinvocation, or a pod re-applied with the annotation): rewriting the
-    /// output again could apply a rule that is not idempotent on its own output. When the rules have changed
-    /// since and name another repository, the image is no longer their answer and is evaluated like any other.
-    package static func isEarlierAnswer(
-        _ image: String, of original: String, context: EvaluationContext, pipeline: Pipeline
-    ) async -> Bool {
-        guard original != image else { return false }
-        let earlier = await pipeline.run(original, context: context, trace: false)
-        guard earlier.denial == nil, earlier.changed else { return false }
-        if earlier.image == image { return true }
-        guard let ours = try? ImageReference.normalized(earlier.image), let now = try? ImageReference.normalized(image)
-        else { return false }
-        return ours.name == now.name
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReplacerAdmission
 import ReplacerCore
 
 /// `explain`: shows, stage by stage, what the rules do to each image.
@@ -53,9 +54,9 @@ public enum ExplainRunner {
         } catch {
             return CommandOutput(stderr: "error: \(error)\n", exitCode: CommandOutput.Code.failure)
         }
-        let pipeline = Pipeline(ruleSet)
+        let evaluator = AdmissionEvaluator(ruleSet)
         var results: [PipelineResult] = []
-        for image in images { results.append(await pipeline.run(image, context: context)) }
+        for image in images { results.append(await evaluator.evaluate(image, context: context, trace: true)) }
         await ruleSet.shutdown()
         let failed = results.contains { $0.normalized == nil }
         var output = CommandOutput(exitCode: failed ? CommandOutput.Code.failure : CommandOutput.Code.success)

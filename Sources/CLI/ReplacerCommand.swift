@@ -18,9 +18,9 @@ public struct ReplacerCommand: AsyncParsableCommand {
 
     public init() {}
 
-    /// Runs the command line with `matchers` as the matchers this build knows. A duplicate matcher ID is a
+    /// Runs the command line with `matchers` as the matcher modules this build knows. A duplicate matcher ID is a
     /// programming error in the executable's list; it is reported and the process exits with status 70.
-    public static func main(matchers: [any Matcher.Type]) async {
+    public static func main(matchers: [MatcherModule]) async {
         let registry: MatcherRegistry
         do {
             registry = try MatcherRegistry(matchers)

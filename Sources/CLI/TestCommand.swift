@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReplacerAdmission
 import ReplacerCore
 
 /// `test`: runs a case file against a rule file, like `kyverno test`, so rule files can live under CI.
@@ -46,11 +47,11 @@ public enum TestRunner {
         } catch {
             return CommandOutput(stderr: "error: \(error)\n", exitCode: CommandOutput.Code.failure)
         }
-        let pipeline = Pipeline(ruleSet, usesMemo: false)  // test the stages, never the memo
+        let evaluator = AdmissionEvaluator(ruleSet, usesMemo: false)  // test the stages, never the memo
         var report = ""
         var failed = 0
         for testCase in cases {
-            let result = await pipeline.run(testCase.image, context: testCase.context)
+            let result = await evaluator.evaluate(testCase.image, context: testCase.context, trace: true)
             var problems: [String] = []
             let expected: String
             switch testCase.expectation {
@@ -62,7 +63,7 @@ public enum TestRunner {
                 problems.append("+ got:      \(result.changed ? result.image : "unchanged (\(result.image))")")
             }
             if result.changed {
-                let second = await pipeline.run(result.image, context: testCase.context, trace: false)
+                let second = await evaluator.evaluate(result.image, context: testCase.context, trace: false)
                 if second.changed {
                     problems.append(
                         "! not idempotent: a second pass rewrites \(result.image) to \(second.image) "

@@ -23,6 +23,15 @@ public final class WasmPlugin: Sendable {
     public let limits: WasmLimits
     /// Whether the plugin exports `kir_configure`, i.e. accepts a stage's `options`.
     public let acceptsOptions: Bool
+    /// What the plugin declares with `kir_traits`: bit 0 runs without waiting, bit 1 depends only on the image.
+    /// Other bits are ignored, so a plugin built for a later revision still loads.
+    ///
+    /// Both are safe to take on trust: a plugin has no host functions, and each call is bounded by its fuel, so
+    /// one that claims not to wait can hold a thread for one fuel budget at most (about 7 ms), as any plugin can;
+    /// and one that claims to depend only on its image is given nothing else (`WasmExchange.input` leaves the
+    /// context out), so the memo can only keep the answer it gave for that image, which the pipeline validated
+    /// like any other.
+    public let traits: MatcherTraits
 
     let module: Module
 
@@ -74,6 +83,11 @@ public final class WasmPlugin: Sendable {
             )
         }
         try probe.checkSignatures()
+        let bits = try probe.declaredTraits()
+        var traits: MatcherTraits = []
+        if bits & 1 != 0 { traits.insert(.runsWithoutWaiting) }
+        if bits & 2 != 0 { traits.insert(.dependsOnlyOnImage) }
+        self.traits = traits
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let id = try probe.pluginID() ?? stem
         guard MatcherRegistry.isValidID(id) else {

@@ -65,6 +65,17 @@ final class WasmPluginInstance {
         _ = try function("kir_evaluate", WasmABI.exchange)
         if instance.export("kir_configure") != nil { _ = try function("kir_configure", WasmABI.exchange) }
         if instance.export("kir_id") != nil { _ = try function("kir_id", WasmABI.id) }
+        if instance.export("kir_traits") != nil { _ = try function("kir_traits", WasmABI.traits) }
+    }
+
+    /// The bits `kir_traits() -> i32` returns, or 0 when it is not exported.
+    func declaredTraits() throws(WasmPluginError) -> UInt32 {
+        guard instance.export("kir_traits") != nil else { return 0 }
+        guard case .i32(let bits)? = try call(try function("kir_traits", WasmABI.traits), "kir_traits", []).first
+        else {
+            throw WasmPluginError(.wrongSignature, path, "kir_traits returned no i32")
+        }
+        return bits
     }
 
     /// The ID from `kir_id() -> i64` (packed pointer and length of UTF-8 text), or nil when it is not exported.
@@ -194,6 +205,7 @@ enum WasmABI {
     static let alloc = FunctionType(parameters: [.i32], results: [.i32])
     static let exchange = FunctionType(parameters: [.i32, .i32], results: [.i64])
     static let id = FunctionType(parameters: [], results: [.i64])
+    static let traits = FunctionType(parameters: [], results: [.i32])
 }
 
 /// Denies linear-memory growth beyond the cap and remembers that it did, so the call can be reported as over the

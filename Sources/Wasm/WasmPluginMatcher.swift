@@ -2,25 +2,14 @@ import ReplacerCore
 
 /// The matcher of a stage that names a WebAssembly plugin.
 ///
-/// Made by the factory `MatcherRegistry.register(_ plugin:)` installs, once per stage when a rule file loads:
+/// Made by the plugin's `module`, once per stage when a rule file loads:
 /// it instantiates the plugin and passes the stage's `options` to `kir_configure`, so a plugin that refuses its
 /// options fails the load with the stage's position. `evaluate` runs `kir_evaluate` on an instance of the
 /// stage's pool; every failure (trap, fuel, memory cap, bad output) is thrown, and the pipeline keeps the image
 /// and warns. `shutdown` drops the instances.
 public struct WasmPluginMatcher: Matcher {
-    /// Not registered under this ID: each plugin registers under its own. The requirement exists for Swift
-    /// matchers, which register as types.
-    public static let id = "webassembly-plugin"
-
     let plugin: WasmPlugin
     let pool: WasmInstancePool
-
-    /// Required by `Matcher`; a WebAssembly stage is made with `init(plugin:configuration:)` instead.
-    public init(configuration: MatcherConfiguration) throws {
-        throw RuleFileError(
-            "WebAssembly plugin stages are made by the plugin's own registration", at: configuration.location,
-            hint: "register plugins with MatcherRegistry.register(_ plugin:), as --plugin-dir does")
-    }
 
     /// Instantiates `plugin` for the stage and configures it with the stage's `options`.
     public init(plugin: WasmPlugin, configuration: MatcherConfiguration) throws {
@@ -55,8 +44,12 @@ public struct WasmPluginMatcher: Matcher {
         pool.put(first)
     }
 
+    /// What the plugin declares with `kir_traits` (see `WasmPlugin.traits`).
+    public var traits: MatcherTraits { plugin.traits }
+
     public func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
-        let input = WasmExchange.input(image, context)
+        // A plugin that says its answer depends only on the image is given only the image, so the claim holds.
+        let input = WasmExchange.input(image, plugin.traits.contains(.dependsOnlyOnImage) ? nil : context)
         let output = try pool.withInstance { instance throws(WasmPluginError) in
             let packed = try instance.exchange("kir_evaluate", input)
             return try instance.read(packed: packed, what: "kir_evaluate")

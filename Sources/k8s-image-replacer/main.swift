@@ -9,20 +9,20 @@ import ReplacerPluginPullThroughCache
 import ReplacerPluginTagPolicy
 import ReplacerServer
 
-let enabledMatchers: [any Matcher.Type] = [
-    ExactMatcher.self,
-    PrefixMatcher.self,
-    RegexMatcher.self,
-    DigestMatcher.self,
+let enabledMatchers: [MatcherModule] = [
+    ExactMatcher.module,
+    PrefixMatcher.module,
+    RegexMatcher.module,
+    DigestMatcher.module,
     // Plugins (Plugins/<Name>/)
-    PullThroughCacheMatcher.self,
-    TagPolicyMatcher.self,
+    PullThroughCacheMatcher.module,
+    TagPolicyMatcher.module,
 ]
 
 // `serve` runs Swift concurrency's jobs on the same NIO event loops that do its network I/O, instead of handing
 // every request between those loops and Dispatch's pool and back (on the load test those hand-offs cost more
 // than the admission work). Nothing on the request path blocks a thread (matchers are async or bounded, see
-// `Matcher.runsWithoutWaiting`), which is what this arrangement needs. It has to be set up before the first task
+// `MatcherTraits.runsWithoutWaiting`), which is what this arrangement needs. It has to be set up before the first task
 // starts, so here rather than in `serve`. K8S_IMAGE_REPLACER_EXECUTOR=dispatch keeps Swift's default pool.
 if CommandLine.arguments.dropFirst().first == "serve",
     ProcessInfo.processInfo.environment["K8S_IMAGE_REPLACER_EXECUTOR"] != "dispatch"

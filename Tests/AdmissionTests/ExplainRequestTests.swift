@@ -1,5 +1,6 @@
 import Foundation
 import ReplacerCore
+import ReplacerJSON
 import Testing
 
 @testable import ReplacerAdmission
@@ -7,8 +8,14 @@ import Testing
 /// `/explain` bodies are read by the same strict reader as `/mutate`'s reviews, and an object is traced as the
 /// CREATE the API server would send for it.
 @Suite struct ExplainRequestTests {
-    func subjects(_ json: String, podTemplates: Bool = false) throws -> [ExplainRequest.Subject] {
-        try ExplainRequest(json: Data(json.utf8)).subjects(podTemplates: podTemplates).subjects
+    typealias Subject = (image: String, context: EvaluationContext, container: String?)
+
+    /// Every image the body asks to trace, with its context and, for objects, its container.
+    func subjects(_ json: String, podTemplates: Bool = false) throws -> [Subject] {
+        switch try ExplainRequest(json: Data(json.utf8)).target(podTemplates: podTemplates) {
+        case .images(let images, let context): images.map { ($0, context, nil) }
+        case .object(let found): found.subjects.map { ($0.image, $0.context, $0.label) }
+        }
     }
 
     @Test func imagesWithAContext() throws {

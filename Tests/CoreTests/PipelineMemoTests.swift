@@ -71,14 +71,6 @@ import Testing
         #expect(answers == ["example.com/memo-when-a-b:1", "example.com/memo-when:1"])
     }
 
-    @Test func pullPolicyNeverIsNeverAnsweredFromTheMemo() async throws {
-        let pipeline = Pipeline(try await loadRules(Self.rules("memo-never")))
-        _ = await pipeline.run("example.com/memo-never:1", trace: false)
-        let never = await pipeline.run(
-            "example.com/memo-never:1", context: EvaluationContext(imagePullPolicy: "Never"), trace: false)
-        #expect(never.image == "example.com/memo-never:1")
-    }
-
     @Test func stagesThatMayDependOnMoreGetNoMemo() async throws {
         // AppendMatcher does not declare itself pure, so one such stage keeps the whole rule set unmemoized.
         let yaml =
@@ -94,7 +86,7 @@ import Testing
 
     @Test func theMemoIsBoundedAndStartsOverWhenFull() async throws {
         let memo = PipelineMemo(capacity: 3)
-        let result = PipelineResult(original: "a", image: "b", normalized: nil, stages: [])
+        let result = PipelineResult(original: "a", image: "b", normalized: nil)
         for index in 0..<3 { memo.remember(result, for: .init(image: "img\(index)", admittedStages: 1)) }
         #expect(memo.count == 3)
         memo.remember(result, for: .init(image: "img1", admittedStages: 1))

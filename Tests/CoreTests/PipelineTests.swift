@@ -181,6 +181,32 @@ import Testing
         let result = await Pipeline(try await loadRules(Self.twoStages)).run("example.com/app:1", trace: false)
         #expect(result.image == "example.com/app-one-two:1")
         #expect(result.stages.isEmpty)
+        // Only the events with a consequence are kept: here the two rewrites the metrics count.
+        #expect(result.events.map(\.outcome) == [.rewritten, .rewritten])
+        #expect(result.rewrittenBy == ["suffix-one", "suffix-two"])
+    }
+
+    /// Without a trace a stage that does not match, or whose `when` skips the image, records nothing: the hot path
+    /// allocates no event for stages that leave an image alone.
+    @Test func stagesThatLeaveTheImageAloneRecordNothingWithoutATrace() async throws {
+        let yaml =
+            header + """
+                stages:
+                  - name: other
+                    matcher: append
+                    rules: nothing-here
+                    options: {suffix: -x}
+                  - name: scoped
+                    matcher: append
+                    rules: app
+                    options: {suffix: -y}
+                    when: {namespaces: [web]}
+                """
+        let pipeline = Pipeline(try await loadRules(yaml), usesMemo: false)
+        let quiet = await pipeline.run("example.com/app:1", trace: false)
+        #expect(quiet.events.isEmpty && quiet.warnings.isEmpty && !quiet.changed)
+        let traced = await pipeline.run("example.com/app:1", trace: true)
+        #expect(traced.stages.map(\.outcome) == [.noMatch, .skipped])
     }
 }
 

@@ -4,7 +4,7 @@ import Synchronization
 // Small matchers with known behaviour, so the pipeline and loader are tested independently of the built-in ones.
 
 /// Rewrites by appending `options.suffix` to the repository path when the path contains `rules`' text.
-struct AppendMatcher: Matcher {
+struct AppendMatcher: ConfigurableMatcher {
     static let id = "append"
     let needle: String
     let suffix: String
@@ -24,7 +24,7 @@ struct AppendMatcher: Matcher {
 }
 
 /// Always throws, to test that a failing matcher keeps the image.
-struct FailingMatcher: Matcher {
+struct FailingMatcher: ConfigurableMatcher {
     static let id = "failing"
     struct Boom: Error, CustomStringConvertible { var description: String { "boom" } }
     init(configuration: MatcherConfiguration) throws {}
@@ -32,7 +32,7 @@ struct FailingMatcher: Matcher {
 }
 
 /// Returns its `rules` string verbatim as the rewrite, valid or not.
-struct LiteralMatcher: Matcher {
+struct LiteralMatcher: ConfigurableMatcher {
     static let id = "literal"
     let output: String
     init(configuration: MatcherConfiguration) throws {
@@ -44,7 +44,7 @@ struct LiteralMatcher: Matcher {
 }
 
 /// Refuses every configuration with a non-RuleFileError, and counts shutdowns.
-struct RefusingMatcher: Matcher {
+struct RefusingMatcher: ConfigurableMatcher {
     static let id = "refusing"
     struct Nope: Error, CustomStringConvertible { var description: String { "not today" } }
     init(configuration: MatcherConfiguration) throws { throw Nope() }
@@ -53,10 +53,9 @@ struct RefusingMatcher: Matcher {
 
 /// AppendMatcher that declares itself pure and counts its evaluations (per rule text, so parallel tests with
 /// different rules do not disturb each other), to see when the pipeline's memo answers instead.
-struct CountingMatcher: Matcher {
+struct CountingMatcher: ConfigurableMatcher {
     static let id = "counting"
-    static let runsWithoutWaiting = true
-    static let dependsOnlyOnImage = true
+    var traits: MatcherTraits { .pure }
     static let evaluations = Mutex<[String: Int]>([:])
     let inner: AppendMatcher
     let needle: String
@@ -76,7 +75,7 @@ struct CountingMatcher: Matcher {
 
 /// Rewrites to its `rules` image handed over already parsed. With `options.parsedAs`, the handed-over reference is
 /// that other image's, so a test can see whether the pipeline used the parsed value or parsed the text again.
-struct ParsedMatcher: Matcher {
+struct ParsedMatcher: ConfigurableMatcher {
     static let id = "parsed"
     let output: ImageInput
 
@@ -93,7 +92,7 @@ struct ParsedMatcher: Matcher {
 }
 
 /// Rewrites to `probe.example/explaining` or `probe.example/quiet`: what `EvaluationContext.explaining` said.
-struct ExplainingProbeMatcher: Matcher {
+struct ExplainingProbeMatcher: ConfigurableMatcher {
     static let id = "explaining-probe"
     init(configuration: MatcherConfiguration) throws {}
     func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {

@@ -71,15 +71,6 @@ final class ScriptedVerifier: ImageVerifier {
         #expect(verifier.asked.withLockedValue { $0.count } < 3)
     }
 
-    @Test func imagePullPolicyNeverIsNotRewritten() async throws {
-        let verifier = ScriptedVerifier(passing: ["eu.mirror.corp"])
-        let result = await (try await Self.pipeline(verifier)).run(
-            "nginx:1", context: EvaluationContext(imagePullPolicy: "Never"))
-        #expect(result.image == "nginx:1")
-        #expect(result.stages.first?.outcome == .notReached)
-        #expect(verifier.asked.withLockedValue { $0.isEmpty })
-    }
-
     @Test func verifyNeedsAFactoryAndAKnownPolicy() async throws {
         let registry = try MatcherRegistry([AlternativesMatcher.self])
         let base =
@@ -102,7 +93,7 @@ final class ScriptedVerifier: ImageVerifier {
 }
 
 /// Offers `rules` (a list of prefixes) as alternatives, each followed by the image's path and tag.
-struct AlternativesMatcher: Matcher {
+struct AlternativesMatcher: ConfigurableMatcher {
     static let id = "alternatives"
     let prefixes: [String]
     init(configuration: MatcherConfiguration) throws {

@@ -5,7 +5,7 @@ import ReplacerPluginTagPolicy
 import Testing
 
 @Suite struct MatcherRegistryTests {
-    struct Echo: Matcher {
+    struct Echo: ConfigurableMatcher {
         static let id = "echo"
         let suffix: String
         init(configuration: MatcherConfiguration) throws { suffix = "" }
@@ -15,12 +15,13 @@ import Testing
         }
     }
 
-    @Test func factoriesAndTypesRegisterSideBySide() async throws {
+    @Test func modulesOfFactoriesAndTypesRegisterSideBySide() async throws {
         var registry = try shippedRegistry()
-        try registry.register(id: "suffixer", origin: "a test") { _ in Echo(suffix: "-x") }
+        try registry.register(MatcherModule(id: "suffixer", origin: "a test") { _ in Echo(suffix: "-x") })
         #expect(registry.ids.suffix(3) == ["pull-through-cache", "tag-policy", "suffixer"])
-        #expect(registry.matcher(for: "tag-policy") == TagPolicyMatcher.self)
-        #expect(registry.matcher(for: "suffixer") == nil)  // no type behind a factory
+        #expect(registry.module(for: "tag-policy")?.id == TagPolicyMatcher.id)
+        #expect(registry.origin(of: "tag-policy") == "the Swift matcher ReplacerPluginTagPolicy.TagPolicyMatcher")
+        #expect(registry.module(for: "nothing") == nil)
         #expect(registry.origin(of: "suffixer") == "a test")
         let ruleSet = try await loadRules(ruleFile("  - name: s\n    matcher: suffixer\n"), registry: registry)
         #expect(await run(ruleSet, "nginx").image == "nginx-x")
@@ -29,9 +30,10 @@ import Testing
     @Test func duplicateIDsFailNamingBothRegistrations() throws {
         var registry = try shippedRegistry()
         let error = #expect(throws: MatcherRegistryError.self) {
-            try registry.register(id: "tag-policy", origin: "the WebAssembly plugin /p/tag-policy.wasm") { _ in
-                Echo(suffix: "")
-            }
+            try registry.register(
+                MatcherModule(id: "tag-policy", origin: "the WebAssembly plugin /p/tag-policy.wasm") { _ in
+                    Echo(suffix: "")
+                })
         }
         #expect(
             error?.description
@@ -41,7 +43,7 @@ import Testing
         )
         #expect(throws: MatcherRegistryError.self) { try MatcherRegistry([Echo.self, Echo.self]) }
         #expect(throws: MatcherRegistryError.self) {
-            try registry.register(id: "Bad_ID", origin: "a test") { _ in Echo(suffix: "") }
+            try registry.register(MatcherModule(id: "Bad_ID", origin: "a test") { _ in Echo(suffix: "") })
         }
     }
 }

@@ -271,4 +271,44 @@ import Testing
                 == #"{"image":"nginx:1","normalized":"docker.io/library/nginx:1","namespace":"web","labels":{"a":"1","b":"2"},"containerKind":"containers","containerName":"c","podName":"p"}"#
         )
     }
+
+    /// A plugin declares its traits with `kir_traits`; without it, it makes no promise. One that says it depends
+    /// only on the image is given only the image, so its claim holds: here the example, which names the mirror
+    /// project after the namespace, sees none once it claims purity.
+    @Test(
+        arguments: [
+            (nil, [], false, false), ("1", [.runsWithoutWaiting], true, false),
+            ("3", .pure, true, true), ("7", .pure, true, true),
+        ] as [(String?, MatcherTraits, Bool, Bool)])
+    func declaredTraitsAreTakenAndMadeTrue(
+        _ bits: String?, _ traits: MatcherTraits, _ inline: Bool, _ memoized: Bool
+    ) async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try WasmBuild.plugin(
+            "mirror_by_namespace.c", bits.map { ["-DKIR_TRAITS=\($0)"] } ?? [], into: directory, as: "example")
+        let plugin = try WasmPlugin(contentsOf: directory.appendingPathComponent("example.wasm").path)
+        #expect(plugin.traits == traits)
+        var registry = try shippedRegistry()
+        try registry.register(plugin)
+        let ruleSet = try await loadRules(Self.mirrorRules, registry: registry)
+        #expect(ruleSet.runsWithoutWaiting == inline)
+        #expect((ruleSet.memo != nil) == memoized)
+        let result = await run(ruleSet, "nginx:1.27", namespace: "web")
+        if memoized {
+            #expect(!result.changed)
+            #expect(result.stages.first?.detail == "no namespace to name the project after")
+        } else {
+            #expect(result.image == "mirror.example:5000/web/nginx:1.27")
+        }
+        await ruleSet.shutdown()
+    }
+
+    @Test func aPluginThatDependsOnlyOnTheImageIsGivenNoContext() throws {
+        let input = WasmExchange.input(try ImageInput("nginx:1"), nil)
+        #expect(
+            String(decoding: input, as: UTF8.self)
+                == #"{"image":"nginx:1","normalized":"docker.io/library/nginx:1","namespace":null,"labels":{},"containerKind":null,"containerName":null,"podName":null}"#
+        )
+    }
 }

@@ -6,9 +6,9 @@ import Testing
 @testable import ReplacerAdmission
 
 /// Burns 40 ms of CPU per image without waiting, to stand for regex rules at their match limits.
-struct BusyMatcher: Matcher {
+struct BusyMatcher: ConfigurableMatcher {
     static let id = "busy"
-    static let runsWithoutWaiting = true
+    var traits: MatcherTraits { .runsWithoutWaiting }
     init(configuration: MatcherConfiguration) throws {}
     func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
         let end = ContinuousClock.now + .milliseconds(40)
@@ -18,7 +18,7 @@ struct BusyMatcher: Matcher {
 }
 
 /// Sleeps before answering, to stand for a registry lookup that hangs.
-struct SlowMatcher: Matcher {
+struct SlowMatcher: ConfigurableMatcher {
     static let id = "slow"
     init(configuration: MatcherConfiguration) throws {}
     func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
@@ -36,7 +36,7 @@ func waitIgnoringCancellation(seconds: Double) async {
 }
 
 /// Answers after 20 s and does not stop when cancelled.
-struct StuckMatcher: Matcher {
+struct StuckMatcher: ConfigurableMatcher {
     static let id = "stuck"
     init(configuration: MatcherConfiguration) throws {}
     func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {

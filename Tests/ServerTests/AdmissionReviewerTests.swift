@@ -27,7 +27,7 @@ import Testing
         #expect(images(patched, ["spec"]) == ["mirror.corp/hub/library/nginx:1.25", "quay.io/app:1"])
         #expect(images(patched, ["spec"], "initContainers") == ["mirror.corp/hub/library/busybox"])
         #expect(images(patched, ["spec"], "ephemeralContainers") == ["mirror.corp/hub/library/alpine"])
-        let recorded = try #require(annotations(patched)[AdmissionReviewer.originalImagesAnnotation])
+        let recorded = try #require(annotations(patched)[AdmissionAnnotations.originalImages])
         #expect(
             recorded
                 == #"{"containers/c0":"nginx:1.25","ephemeralContainers/e0":"alpine","initContainers/i0":"busybox"}"#)
@@ -45,7 +45,7 @@ import Testing
             })
         let patched = try apply(patch, to: object)
         #expect(annotations(patched)["a/b~c"] == "kept")
-        #expect(annotations(patched)[AdmissionReviewer.originalImagesAnnotation] == #"{"containers/c0":"nginx"}"#)
+        #expect(annotations(patched)[AdmissionAnnotations.originalImages] == #"{"containers/c0":"nginx"}"#)
     }
 
     @Test func secondAdmissionOfARewrittenPodChangesNothing() async throws {
@@ -64,11 +64,11 @@ import Testing
         let rules = try await ruleSet()
         let object = pod(
             containers: ["nginx"],
-            annotations: [AdmissionReviewer.originalImagesAnnotation: "{\"containers/c0\":\"x\"}"])
+            annotations: [AdmissionAnnotations.originalImages: "{\"containers/c0\":\"x\"}"])
         let (response, _) = try await answer(review(object), rules: rules)
         let patched = try apply(try #require(response.patch), to: object) as! [String: Any]
         #expect(images(patched, ["spec"]) == ["mirror.corp/hub/library/nginx"])
-        #expect(annotations(patched)[AdmissionReviewer.originalImagesAnnotation] == #"{"containers/c0":"nginx"}"#)
+        #expect(annotations(patched)[AdmissionAnnotations.originalImages] == #"{"containers/c0":"nginx"}"#)
         #expect(try await answer(review(patched), rules: rules).0.patch == nil)
     }
 
@@ -104,8 +104,8 @@ import Testing
     }
 
     @Test(arguments: [
-        [AdmissionReviewer.skipAnnotation: "true"], [AdmissionReviewer.skipAnnotation: "True"],
-        [AdmissionReviewer.mirrorPodAnnotation: "abc"],
+        [AdmissionAnnotations.skip: "true"], [AdmissionAnnotations.skip: "True"],
+        [AdmissionAnnotations.mirrorPod: "abc"],
     ])
     func optedOutAndMirrorPodsAreLeftAlone(_ annotations: [String: String]) async throws {
         let (response, summary) = try await answer(
@@ -170,7 +170,7 @@ import Testing
         let afterUpdate = try apply(try #require(updated.patch), to: edited) as! [String: Any]
         #expect(images(afterUpdate, ["spec"]) == ["cache.corp/docker.io/library/redis:7", "cache.corp/quay.io/app:1"])
         #expect(
-            annotations(afterUpdate)[AdmissionReviewer.originalImagesAnnotation]
+            annotations(afterUpdate)[AdmissionAnnotations.originalImages]
                 == #"{"containers/c0":"redis:7","containers/c1":"quay.io/app:1"}"#)
         let (reinvoked, _) = try await answer(
             review(afterUpdate, operation: "UPDATE", oldObject: patched), rules: rules)
@@ -183,13 +183,13 @@ import Testing
         let rules = try await ruleSet(Self.prefixEverything)
         let object = pod(
             containers: ["cache.corp/docker.io/library/nginx", "busybox"],
-            annotations: [AdmissionReviewer.originalImagesAnnotation: #"{"containers/c0":"nginx"}"#])
+            annotations: [AdmissionAnnotations.originalImages: #"{"containers/c0":"nginx"}"#])
         let (first, _) = try await answer(review(object), rules: rules)
         let patched = try apply(try #require(first.patch), to: object) as! [String: Any]
         #expect(
             images(patched, ["spec"]) == ["cache.corp/docker.io/library/nginx", "cache.corp/docker.io/library/busybox"])
         #expect(
-            annotations(patched)[AdmissionReviewer.originalImagesAnnotation]
+            annotations(patched)[AdmissionAnnotations.originalImages]
                 == #"{"containers/c0":"nginx","containers/c1":"busybox"}"#)
         #expect(
             try await answer(review(patched), rules: rules).0.patch == nil, "the sidecar must not be prefixed again")
@@ -213,11 +213,11 @@ import Testing
     @Test(arguments: unreadableAnnotations)
     func anUnreadableAnnotationIsReplacedWithAWarning(_ text: String) async throws {
         let rules = try await ruleSet(Self.prefixEverything)
-        let object = pod(containers: ["nginx"], annotations: [AdmissionReviewer.originalImagesAnnotation: text])
+        let object = pod(containers: ["nginx"], annotations: [AdmissionAnnotations.originalImages: text])
         let (response, _) = try await answer(review(object), rules: rules)
         let patched = try apply(try #require(response.patch), to: object) as! [String: Any]
         #expect(images(patched, ["spec"]) == ["cache.corp/docker.io/library/nginx"])
-        #expect(annotations(patched)[AdmissionReviewer.originalImagesAnnotation] == #"{"containers/c0":"nginx"}"#)
+        #expect(annotations(patched)[AdmissionAnnotations.originalImages] == #"{"containers/c0":"nginx"}"#)
         #expect(response.warnings.contains { $0.contains("was not a JSON object of strings; replaced") })
         #expect(try await answer(review(patched), rules: rules).0.patch == nil)
     }
@@ -229,16 +229,16 @@ import Testing
         let recorded = #"{"containers/c0":"nginx"}"#
         let old = pod(
             containers: ["cache.corp/docker.io/library/nginx", "redis"],
-            annotations: [AdmissionReviewer.originalImagesAnnotation: recorded])
+            annotations: [AdmissionAnnotations.originalImages: recorded])
         let new = pod(
             containers: ["cache.corp/docker.io/library/nginx", "busybox"],
-            annotations: [AdmissionReviewer.originalImagesAnnotation: "garbled"])
+            annotations: [AdmissionAnnotations.originalImages: "garbled"])
         let (response, _) = try await answer(review(new, operation: "UPDATE", oldObject: old), rules: rules)
         let patched = try apply(try #require(response.patch), to: new) as! [String: Any]
         #expect(
             images(patched, ["spec"]) == ["cache.corp/docker.io/library/nginx", "cache.corp/docker.io/library/busybox"])
         #expect(
-            annotations(patched)[AdmissionReviewer.originalImagesAnnotation]
+            annotations(patched)[AdmissionAnnotations.originalImages]
                 == #"{"containers/c0":"nginx","containers/c1":"busybox"}"#)
         #expect(try await answer(review(patched), rules: rules).0.patch == nil)
     }
@@ -305,7 +305,7 @@ import Testing
         let patched = try apply(try #require(on.patch), to: Self.deployment())
         #expect(images(patched, ["spec", "template", "spec"]) == ["mirror.corp/hub/library/nginx"])
         #expect(
-            annotations(patched, ["spec", "template", "metadata"])[AdmissionReviewer.originalImagesAnnotation] != nil)
+            annotations(patched, ["spec", "template", "metadata"])[AdmissionAnnotations.originalImages] != nil)
 
         // A custom resource that reuses the kind name has a schema of its own: not patched as a workload.
         let custom = review(Self.deployment(), kind: "Deployment", group: "example.com", resource: "deployments")

@@ -18,7 +18,7 @@ func rulesFile(_ text: String) throws -> (directory: URL, path: String) {
 }
 
 /// Records whether its stages are compiled on the background executor's thread.
-struct ThreadRecordingMatcher: Matcher {
+struct ThreadRecordingMatcher: ConfigurableMatcher {
     static let id = "thread-recording"
     static let compiledInBackground = Mutex<[Bool]>([])
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ReplacerAdmission
+import ReplacerJSON
 import Testing
 
 @testable import ReplacerServer

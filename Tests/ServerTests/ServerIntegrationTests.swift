@@ -148,7 +148,7 @@ import Testing
                     "kind": "Pod",
                     "metadata": [
                         "name": "p", "namespace": "team-a",
-                        "annotations": [AdmissionReviewer.originalImagesAnnotation: #"{"containers/app":"redis:7"}"#],
+                        "annotations": [AdmissionAnnotations.originalImages: #"{"containers/app":"redis:7"}"#],
                     ],
                     "spec": ["containers": [["name": "app", "image": "redis:8"]]],
                 ]
@@ -159,7 +159,7 @@ import Testing
                 #expect(editedExplained.results.map(\.image) == images(try apply(editedPatch, to: edited), ["spec"]))
                 #expect(editedExplained.results.first?.image == "mirror.corp/hub/library/redis:8")
 
-                let optedOut = pod(containers: ["nginx"], annotations: [AdmissionReviewer.skipAnnotation: "true"])
+                let optedOut = pod(containers: ["nginx"], annotations: [AdmissionAnnotations.skip: "true"])
                 for body in [try JSONSerialization.data(withJSONObject: optedOut), review(optedOut)] {
                     let refused = try await server.post(client, "/explain", body)
                     #expect(refused.status == 400)
@@ -200,7 +200,7 @@ import Testing
                         "alpine", "mirror.corp/hub/library/busybox:1.36",
                     ])
                 #expect(images(patched, ["spec"]) == ["redis"])
-                #expect(annotations(patched)[AdmissionReviewer.originalImagesAnnotation] == nil)
+                #expect(annotations(patched)[AdmissionAnnotations.originalImages] == nil)
 
                 let service: [String: Any] = [
                     "kind": "Service", "metadata": ["name": "s"], "spec": ["type": "ClusterIP"],

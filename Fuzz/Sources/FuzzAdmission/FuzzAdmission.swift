@@ -189,7 +189,7 @@ private let specPrefixes: [[String]] = [
 private func annotationPaths(for spec: [String]) -> [[String]] {
     let metadata = Array(spec.dropLast()) + ["metadata"]
     return [
-        metadata, metadata + ["annotations"], metadata + ["annotations", AdmissionReviewer.originalImagesAnnotation],
+        metadata, metadata + ["annotations"], metadata + ["annotations", AdmissionAnnotations.originalImages],
     ]
 }
 
@@ -201,8 +201,8 @@ private func checkImages(request: [String: Any], patched result: PatchedObject) 
     let metadata = scope.flatMap { member(object, $0.metadata) }
     let annotations = metadata?["annotations"] as? [String: Any] ?? [:]
     let skipped =
-        annotations[AdmissionReviewer.mirrorPodAnnotation] != nil
-        || (annotations[AdmissionReviewer.skipAnnotation] as? String)?.lowercased() == "true"
+        annotations[AdmissionAnnotations.mirrorPod] != nil
+        || (annotations[AdmissionAnnotations.skip] as? String)?.lowercased() == "true"
     guard let scope, !skipped, let spec = member(object, scope.spec) else {
         require(!result.hasPatch, "a request out of scope was patched")
         return
@@ -235,7 +235,7 @@ private func checkImages(request: [String: Any], patched result: PatchedObject) 
             if expected != image { originals["\(kind.rawValue)/\(name)"] = image }
         }
     }
-    let key = AdmissionReviewer.originalImagesAnnotation
+    let key = AdmissionAnnotations.originalImages
     let recorded = member(patched.root, scope.metadata + ["annotations"])?[key]
     if !scope.annotates || originals.isEmpty {
         require(

@@ -8,6 +8,8 @@ public struct MatchResult: Sendable, Hashable {
         case matched
         case rewrite(String)
         case deny(String)
+        /// A verifying stage's outputs all failed verification (see `VerifyingMatcher`); the image is kept.
+        case unverified
     }
 
     let outcome: Outcome
@@ -22,10 +24,14 @@ public struct MatchResult: Sendable, Hashable {
     /// The rewrite's image already parsed (see `rewrite(to:rule:detail:)` taking an `ImageInput`), so the pipeline
     /// need not parse it again.
     let parsedImage: ImageInput?
+    /// Set by `VerifyingMatcher`: each output it tried, with its verdict, for the trace.
+    let tried: [AlternativeTrace]?
+    /// Set by `VerifyingMatcher`: the rewrite is a later alternative, because the earlier ones failed.
+    let fellBack: Bool
 
     init(
         outcome: Outcome, alternatives: [String], warning: String?, rule: String?, detail: String?,
-        parsedImage: ImageInput? = nil
+        parsedImage: ImageInput? = nil, tried: [AlternativeTrace]? = nil, fellBack: Bool = false
     ) {
         self.outcome = outcome
         self.alternatives = alternatives
@@ -33,6 +39,8 @@ public struct MatchResult: Sendable, Hashable {
         self.rule = rule
         self.detail = detail
         self.parsedImage = parsedImage
+        self.tried = tried
+        self.fellBack = fellBack
     }
 
     /// No rule of the stage applies; the image passes on unchanged and `onMatch` does not fire.
@@ -85,7 +93,8 @@ public struct MatchResult: Sendable, Hashable {
     /// Equal when they say the same; whether the image came parsed is an optimisation, not part of the answer.
     public static func == (lhs: MatchResult, rhs: MatchResult) -> Bool {
         lhs.outcome == rhs.outcome && lhs.alternatives == rhs.alternatives && lhs.warning == rhs.warning
-            && lhs.rule == rhs.rule && lhs.detail == rhs.detail
+            && lhs.rule == rhs.rule && lhs.detail == rhs.detail && lhs.tried == rhs.tried
+            && lhs.fellBack == rhs.fellBack
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -94,6 +103,8 @@ public struct MatchResult: Sendable, Hashable {
         hasher.combine(warning)
         hasher.combine(rule)
         hasher.combine(detail)
+        hasher.combine(tried)
+        hasher.combine(fellBack)
     }
 
     /// The rewritten image, when the result is a rewrite.
@@ -102,10 +113,11 @@ public struct MatchResult: Sendable, Hashable {
         return nil
     }
 
-    /// True for `rewrite` and `matched`.
+    /// True for `rewrite` and `matched`, and for a verified rewrite none of whose outputs passed (a rule did
+    /// apply, so `onMatch: stop` fires).
     public var isMatch: Bool {
         switch outcome {
-        case .rewrite, .matched: true
+        case .rewrite, .matched, .unverified: true
         case .noMatch, .deny: false
         }
     }

@@ -1,32 +1,20 @@
-/// A matcher: the kind of a stage (`exact`, `prefix`, `regex`, or a plugin's).
+/// A matcher instance: what one stage of a loaded rule file runs for every image that reaches it.
 ///
-/// This is the whole plugin interface. A matcher is created once per stage when a rule file loads: its
-/// initializer decodes the stage's `rules` and `options` and compiles whatever it needs, so that a bad rule fails
-/// the load, with a position, rather than a request. `evaluate` then runs for every image that reaches the stage,
-/// concurrently from many tasks, so a matcher must be immutable after init or protect its own state.
+/// This and `MatcherModule` are the whole plugin interface. A module makes one instance per stage when a rule
+/// file loads, decoding the stage's `rules` and `options` and compiling whatever it needs, so that a bad rule
+/// fails the load, with a position, rather than a request. `evaluate` then runs for every image that reaches the
+/// stage, concurrently from many tasks, so an instance must be immutable after it is made or protect its own state.
+///
+/// A Swift matcher is usually its own module: see `ConfigurableMatcher`.
 public protocol Matcher: Sendable {
-    /// The name used in a stage's `matcher:` field. Unique within a registry; lowercase, `-` allowed.
-    static var id: String { get }
-
-    /// Decodes and compiles the stage. Throw a `RuleFileError` (the `ConfigNode` accessors do) so the user sees
-    /// the file position; any other error is reported at the stage's position.
-    init(configuration: MatcherConfiguration) throws
-
     /// Decides about one image. Must not block a thread: do I/O with async APIs. A thrown error does not fail the
     /// admission: the pipeline keeps the image this stage was given and records a warning naming the stage.
     func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult
 
-    /// True when `evaluate` never waits (no I/O, locks held across awaits, sleeps or other tasks) and finishes in
-    /// bounded time. The webhook then evaluates rule sets made only of such stages inline, without racing them
-    /// against the admission deadline, which saves a task group and two thread hand-offs per request. Defaults
-    /// to false, which is always safe.
-    static var runsWithoutWaiting: Bool { get }
-
-    /// True when `evaluate`'s result (or error) is a function of the image alone: not of the context, the time, a
-    /// registry, or state kept between calls. The webhook may then reuse an earlier result for the same image
-    /// instead of calling `evaluate` again (see `PipelineMemo`). Defaults to false, which is always safe; say true
-    /// only for pure rewriting such as a table or a pattern.
-    static var dependsOnlyOnImage: Bool { get }
+    /// What this instance promises about `evaluate`, for shortcuts that are safe only then. Per instance, because
+    /// one module can make stages of both sorts (a plugin whose options add a registry lookup, say). Defaults to
+    /// none, which is always safe.
+    var traits: MatcherTraits { get }
 
     /// Releases what the matcher holds (connections, caches, threads). Called once when the rule set that owns
     /// the stage is replaced or the process stops, after the last `evaluate` has returned.
@@ -37,11 +25,74 @@ extension Matcher {
     /// Most matchers hold nothing that needs releasing.
     public func shutdown() async {}
 
-    /// Unless a matcher says otherwise, it may wait.
-    public static var runsWithoutWaiting: Bool { false }
+    /// Unless a matcher says otherwise, it may wait and its results may depend on more than the image.
+    public var traits: MatcherTraits { [] }
+}
 
-    /// Unless a matcher says otherwise, its results may depend on more than the image.
-    public static var dependsOnlyOnImage: Bool { false }
+/// Promises a matcher instance makes about its `evaluate`; the webhook takes a shortcut only when every stage it
+/// would skip work for makes the promise.
+public struct MatcherTraits: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// `evaluate` never waits (no I/O, locks held across awaits, sleeps or other tasks) and finishes in bounded
+    /// time. The webhook then evaluates rule sets made only of such stages inline, without racing them against the
+    /// admission deadline, which saves a task group and two thread hand-offs per request.
+    public static let runsWithoutWaiting = MatcherTraits(rawValue: 1 << 0)
+
+    /// `evaluate`'s result (or error) is a function of the image alone: not of the context, the time, a registry,
+    /// or state kept between calls. The webhook may then reuse an earlier result for the same image instead of
+    /// calling `evaluate` again (see `PipelineMemo`). Say it only for pure rewriting such as a table or a pattern.
+    public static let dependsOnlyOnImage = MatcherTraits(rawValue: 1 << 1)
+
+    /// Both: a table or a pattern in memory.
+    public static let pure: MatcherTraits = [.runsWithoutWaiting, .dependsOnlyOnImage]
+}
+
+/// A matcher written as one Swift type that is also its own module: an ID and an initializer that decodes its
+/// stage. The easy way to write a built-in matcher or a compiled-in plugin; register it with
+/// `MatcherRegistry.register(_:)` or list its `module` in the executable's list.
+public protocol ConfigurableMatcher: Matcher {
+    /// The name used in a stage's `matcher:` field. Unique within a registry; lowercase, `-` allowed.
+    static var id: String { get }
+
+    /// Decodes and compiles the stage. Throw a `RuleFileError` (the `ConfigNode` accessors do) so the user sees
+    /// the file position; any other error is reported at the stage's position.
+    init(configuration: MatcherConfiguration) throws
+}
+
+extension ConfigurableMatcher {
+    /// The module that makes this type's instances.
+    public static var module: MatcherModule {
+        MatcherModule(id: id, origin: "the Swift matcher \(String(reflecting: Self.self))") { configuration in
+            try Self(configuration: configuration)
+        }
+    }
+}
+
+/// A kind of stage: the ID a rule file names in `matcher:` and the factory that makes a stage's instance.
+///
+/// The executable registers its modules from one explicit list (the counterpart of CoreDNS's plugin.cfg); a
+/// WebAssembly plugin is a module too, made from its file when the server starts.
+public struct MatcherModule: Sendable {
+    /// Makes the instance of one stage from the stage's part of the rule file. Runs when a rule file loads, never
+    /// per request; a thrown `RuleFileError` is reported with its position, any other error at the stage's.
+    public typealias Factory = @Sendable (MatcherConfiguration) throws -> any Matcher
+
+    /// The rule file's `matcher:` value: lowercase letters, digits and `-`, starting with a letter.
+    public let id: String
+    /// Who provides it, in words a user recognises (`the WebAssembly plugin /plugins/x.wasm`); a duplicate-ID error
+    /// names the origins of both registrations.
+    public let origin: String
+    /// Called once per stage that names `id`, when a rule file loads.
+    public let factory: Factory
+
+    public init(id: String, origin: String, factory: @escaping Factory) {
+        self.id = id
+        self.origin = origin
+        self.factory = factory
+    }
 }
 
 /// What a matcher's initializer gets: its stage's own part of the rule file.

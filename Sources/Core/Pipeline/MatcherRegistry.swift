@@ -1,75 +1,52 @@
-/// The matchers a build knows, by ID: the plugin interface's registry.
+/// The matcher modules a build knows, by ID.
 ///
 /// The executable builds one from an explicit list (the counterpart of CoreDNS's plugin.cfg), built-in matchers
-/// and compiled-in plugins alike, so adding a plugin is one line there. Matchers that are not Swift types (the
-/// WebAssembly plugins `--plugin-dir` loads at start) register a factory instead. Either way an ID is registered
-/// once: a second registration of an ID is an error at start-up that names both, never a silent override.
+/// and compiled-in plugins alike, so adding a plugin is one line there; `--plugin-dir` adds the WebAssembly
+/// plugins it loads at start. An ID is registered once: a second registration of an ID is an error at start-up
+/// that names both, never a silent override.
 public struct MatcherRegistry: Sendable {
-    /// Creates the matcher of one stage from the stage's part of the rule file. Runs when a rule file loads, never
-    /// per request; a thrown `RuleFileError` is reported with its position, any other error at the stage's.
-    public typealias Factory = @Sendable (MatcherConfiguration) throws -> any Matcher
-
-    private struct Entry: Sendable {
-        var factory: Factory
-        /// Set for `register(_:)`, so `matcher(for:)` can still hand out the type.
-        var type: (any Matcher.Type)?
-        /// Where the registration came from, for the duplicate-ID message.
-        var origin: String
-    }
-
-    private var entries: [String: Entry] = [:]
+    private var modules: [String: MatcherModule] = [:]
     /// IDs in registration order, for help texts and error hints.
     public private(set) var ids: [String] = []
 
     /// An empty registry.
     public init() {}
 
-    /// A registry with `matchers` registered in order; throws on a duplicate or malformed ID.
-    public init(_ matchers: [any Matcher.Type]) throws(MatcherRegistryError) {
-        for matcher in matchers { try register(matcher) }
+    /// A registry with `modules` registered in order; throws on a duplicate or malformed ID.
+    public init(_ modules: [MatcherModule]) throws(MatcherRegistryError) {
+        for module in modules { try register(module) }
     }
 
-    /// Adds a matcher type under its `id`. Two matchers with one ID would make rule files ambiguous, so that is an
-    /// error at start-up.
-    public mutating func register(_ matcher: any Matcher.Type) throws(MatcherRegistryError) {
-        try add(
-            matcher.id,
-            Entry(
-                factory: { configuration in try matcher.init(configuration: configuration) }, type: matcher,
-                origin: "the Swift matcher \(String(reflecting: matcher))"))
+    /// A registry of Swift matcher types, in order; throws on a duplicate or malformed ID.
+    public init(_ matchers: [any ConfigurableMatcher.Type]) throws(MatcherRegistryError) {
+        try self.init(matchers.map { $0.module })
     }
 
-    /// Adds a matcher that is made by `factory` rather than by a type's initializer.
+    /// Adds `module` under its ID. Two modules with one ID would make rule files ambiguous, so that is an error
+    /// at start-up.
     ///
-    /// - Parameters:
-    ///   - id: The rule file's `matcher:` value; lowercase letters, digits and `-`, starting with a letter.
-    ///   - origin: Who registers it, in words a user recognises (`the WebAssembly plugin /plugins/x.wasm`); a
-    ///     duplicate-ID error names the origins of both registrations.
-    ///   - factory: Called once per stage that names `id`, when a rule file loads.
-    /// - Throws: `MatcherRegistryError` when `id` is malformed or already registered.
-    public mutating func register(id: String, origin: String, factory: @escaping Factory) throws(MatcherRegistryError) {
-        try add(id, Entry(factory: factory, type: nil, origin: origin))
+    /// - Throws: `MatcherRegistryError` when the ID is malformed or already registered.
+    public mutating func register(_ module: MatcherModule) throws(MatcherRegistryError) {
+        guard Self.isValidID(module.id) else {
+            throw MatcherRegistryError(id: module.id, reason: .invalidID(origin: module.origin))
+        }
+        if let existing = modules[module.id] {
+            throw MatcherRegistryError(id: module.id, reason: .duplicate(first: existing.origin, second: module.origin))
+        }
+        modules[module.id] = module
+        ids.append(module.id)
     }
 
-    /// The factory that makes the stages of `id`, or nil for an unknown ID.
-    public func factory(for id: String) -> Factory? { entries[id]?.factory }
+    /// Adds a Swift matcher type (see `ConfigurableMatcher.module`).
+    public mutating func register(_ matcher: any ConfigurableMatcher.Type) throws(MatcherRegistryError) {
+        try register(matcher.module)
+    }
 
-    /// The matcher type registered as `id`; nil for an unknown ID or one registered with a factory.
-    public func matcher(for id: String) -> (any Matcher.Type)? { entries[id]?.type }
+    /// The module registered as `id`, or nil for an unknown ID.
+    public func module(for id: String) -> MatcherModule? { modules[id] }
 
     /// Where `id` was registered from (`the Swift matcher ReplacerMatchers.ExactMatcher`), or nil.
-    public func origin(of id: String) -> String? { entries[id]?.origin }
-
-    private mutating func add(_ id: String, _ entry: Entry) throws(MatcherRegistryError) {
-        guard Self.isValidID(id) else {
-            throw MatcherRegistryError(id: id, reason: .invalidID(origin: entry.origin))
-        }
-        if let existing = entries[id] {
-            throw MatcherRegistryError(id: id, reason: .duplicate(first: existing.origin, second: entry.origin))
-        }
-        entries[id] = entry
-        ids.append(id)
-    }
+    public func origin(of id: String) -> String? { modules[id]?.origin }
 
     /// Whether `id` is usable as a matcher ID: lowercase letters, digits and `-`, starting with a letter.
     public static func isValidID(_ id: String) -> Bool {

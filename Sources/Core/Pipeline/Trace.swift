@@ -64,46 +64,67 @@ public struct AlternativeTrace: Sendable, Hashable, Codable {
     }
 }
 
-/// The pipeline's answer for one image: the final image and how it got there.
-public struct PipelineResult: Sendable, Hashable, Codable {
-    /// The container the image belongs to (`containers/app`), when the caller evaluated a pod; nil otherwise.
-    public var container: String?
+/// The pipeline's answer for one image: the final image and the events that made it.
+///
+/// Only the events are recorded; the trace, the warnings, the stop, the denial and the per-stage lists the
+/// metrics count are read off them, so none of them can disagree with another.
+public struct PipelineResult: Sendable, Hashable {
     /// The image as given.
     public var original: String
     /// The image after every stage; equal to `original` when nothing applied.
     public var image: String
     /// The normalized form of `original`, or nil when it is not a valid reference.
     public var normalized: String?
-    public var stages: [StageTrace]
-    /// The stage that stopped the pipeline (`onMatch: stop`), if any.
-    public var stoppedBy: String?
-    /// Problems worth telling the user (refused rewrites, matcher errors, an unparseable image), each naming the
-    /// stage. The admission endpoint turns these into admission warnings.
-    public var warnings: [String]
-
-    /// Set when a stage denied the pod: `stage NAME: reason`. The admission endpoint then rejects the pod.
-    public var denial: String?
-    /// Stages that rewrote the image, in order; kept even without a trace, for metrics.
-    public var rewrittenBy: [String] = []
-    /// Stages whose rewrite was refused or whose matcher failed; kept even without a trace, for metrics.
-    public var refusedBy: [String] = []
-    /// Stages that rewrote onto a later alternative because earlier ones failed verification, for metrics.
-    public var fellBackBy: [String] = []
-    /// Stages that kept the image because no alternative passed verification, for metrics.
-    public var unverifiedBy: [String] = []
-
-    /// Whether the image changed.
-    public var changed: Bool { image != original }
+    /// What the stages did, in order: every stage's event when the run was traced, otherwise only the events
+    /// with a consequence (see `StageEvent`).
+    public var events: [StageEvent]
+    /// A problem with the image itself, found before any stage ran (it is not a valid reference).
+    public var problem: String?
+    /// Whether the run recorded every stage's event (`explain`, `test`), so `stages` is a whole trace.
+    public var traced: Bool
 
     public init(
-        original: String, image: String, normalized: String?, stages: [StageTrace], stoppedBy: String? = nil,
-        warnings: [String] = []
+        original: String, image: String, normalized: String?, events: [StageEvent] = [], problem: String? = nil,
+        traced: Bool = false
     ) {
         self.original = original
         self.image = image
         self.normalized = normalized
-        self.stages = stages
-        self.stoppedBy = stoppedBy
-        self.warnings = warnings
+        self.events = events
+        self.problem = problem
+        self.traced = traced
+    }
+
+    /// Whether the image changed.
+    public var changed: Bool { image != original }
+
+    /// The per-stage trace, one entry per stage; empty when the run was not traced.
+    public var stages: [StageTrace] { traced ? events.map(\.trace) : [] }
+
+    /// The stage that stopped the pipeline (`onMatch: stop`, or a denial), if any.
+    public var stoppedBy: String? { events.first(where: \.stopped)?.stage }
+
+    /// Set when a stage denied the pod: `stage NAME: reason`. The admission endpoint then rejects the pod.
+    public var denial: String? { events.lazy.compactMap(\.denial).first }
+
+    /// Problems worth telling the user (refused rewrites, matcher errors, an unparseable image), each naming the
+    /// stage. The admission endpoint turns these into admission warnings.
+    public var warnings: [String] {
+        var warnings = problem.map { [$0] } ?? []
+        for event in events { if let warning = event.warning { warnings.append(warning) } }
+        return warnings
+    }
+
+    /// Stages that rewrote the image, in order.
+    public var rewrittenBy: [String] { stages(where: { $0.outcome == .rewritten }) }
+    /// Stages whose rewrite was refused or whose matcher failed.
+    public var refusedBy: [String] { stages(where: { $0.outcome == .refused || $0.outcome == .failed }) }
+    /// Stages that rewrote onto a later alternative because earlier ones failed verification.
+    public var fellBackBy: [String] { stages(where: { $0.outcome == .rewritten && $0.fellBack }) }
+    /// Stages that kept the image because no alternative passed verification.
+    public var unverifiedBy: [String] { stages(where: { $0.outcome == .unverified }) }
+
+    private func stages(where test: (StageEvent) -> Bool) -> [String] {
+        events.filter(test).map(\.stage)
     }
 }

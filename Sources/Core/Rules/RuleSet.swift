@@ -15,7 +15,7 @@ public struct RuleSet: Sendable {
     public let source: String
     /// The `admission:` section.
     public let admission: AdmissionOptions
-    /// True when every stage runs without waiting (see `Matcher.runsWithoutWaiting`) and none verifies its
+    /// True when every stage runs without waiting (see `MatcherTraits.runsWithoutWaiting`) and none verifies its
     /// output against a registry: evaluating the rules then cannot outlast any deadline worth enforcing.
     public let runsWithoutWaiting: Bool
     /// Earlier admission results, when every stage depends only on its image (see `PipelineMemo`); nil otherwise.

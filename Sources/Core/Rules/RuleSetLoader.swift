@@ -120,7 +120,7 @@ public struct RuleSetLoader: Sendable {
             let matcherNode = try object.require(
                 "matcher", hint: "name one of: \(registry.ids.joined(separator: ", "))")
             let matcherID = try matcherNode.string("matcher")
-            guard let makeMatcher = registry.factory(for: matcherID) else {
+            guard let module = registry.module(for: matcherID) else {
                 throw matcherNode.error(
                     "unknown matcher \"\(matcherID)\"", hint: "this build has: \(registry.ids.joined(separator: ", "))")
             }
@@ -142,7 +142,7 @@ public struct RuleSetLoader: Sendable {
                 stageName: name, rules: object["rules"], options: object["options"], location: node.location)
             let matcher: any Matcher
             do {
-                matcher = try makeMatcher(configuration)
+                matcher = try module.factory(configuration)
             } catch let error as RuleFileError {
                 throw error
             } catch {

@@ -19,17 +19,19 @@ public struct Stage: Sendable {
     public let verification: StageVerification
     /// Where the stage starts in the rule file.
     public let location: SourceLocation
+    /// What the pipeline runs: the matcher, wrapped in its verification when the stage verifies its outputs.
+    let evaluator: any Matcher
+
+    /// What the stage as a whole promises (see `MatcherTraits`): the matcher's traits, less those a verification
+    /// over the network takes away.
+    public var traits: MatcherTraits { evaluator.traits }
 
     /// True when the matcher runs without waiting and the stage does not verify its output over the network.
-    public var runsWithoutWaiting: Bool {
-        type(of: matcher).runsWithoutWaiting && (verification.verifier == nil || verification.policy == .none)
-    }
+    public var runsWithoutWaiting: Bool { traits.contains(.runsWithoutWaiting) }
 
     /// True when the stage's result depends only on the image it is given (and on whether its `when` admits the
     /// pod): the matcher says so and nothing is verified over the network.
-    public var dependsOnlyOnImage: Bool {
-        runsWithoutWaiting && type(of: matcher).dependsOnlyOnImage
-    }
+    public var dependsOnlyOnImage: Bool { traits.isSuperset(of: .pure) }
 
     public init(
         name: String, matcherID: String, matcher: any Matcher, onMatch: OnMatch = .continue,
@@ -45,5 +47,10 @@ public struct Stage: Sendable {
         self.condition = condition
         self.description = description
         self.location = location
+        if let verifier = verification.verifier, verification.policy != .none {
+            evaluator = VerifyingMatcher(matcher: matcher, verification: verification, verifier: verifier)
+        } else {
+            evaluator = matcher
+        }
     }
 }

@@ -18,7 +18,7 @@ import ReplacerRegistry
 ///     timeout: 2s
 ///     onError: keep        # or deny
 /// ```
-public struct DigestMatcher: Matcher {
+public struct DigestMatcher: ConfigurableMatcher {
     public static let id = "digest"
 
     let options: DigestOptions

@@ -12,12 +12,10 @@ import ReplacerCore
 ///   rules:
 ///     nginx: mirror.corp/hub/library/nginx:1.27.2
 /// ```
-public struct ExactMatcher: Matcher {
+public struct ExactMatcher: ConfigurableMatcher {
     public static let id = "exact"
-    /// A table lookup in memory: nothing to wait for.
-    public static let runsWithoutWaiting = true
-    /// The table is fixed at load: the same image always gets the same answer.
-    public static let dependsOnlyOnImage = true
+    /// A table fixed at load and looked up in memory: the same image always gets the same answer, at once.
+    public var traits: MatcherTraits { .pure }
 
     struct Target: Sendable {
         /// The replacements exactly as the rule file wrote them, in order of preference; the pod gets the first

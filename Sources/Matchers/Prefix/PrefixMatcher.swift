@@ -14,12 +14,10 @@ import ReplacerCore
 ///     docker.io: mirror.corp/hub          # nginx:1.25 → mirror.corp/hub/library/nginx:1.25
 ///     quay.io/prometheus: mirror.corp/prom
 /// ```
-public struct PrefixMatcher: Matcher {
+public struct PrefixMatcher: ConfigurableMatcher {
     public static let id = "prefix"
-    /// A table lookup in memory: nothing to wait for.
-    public static let runsWithoutWaiting = true
-    /// The prefix table is fixed at load: the same image always gets the same answer.
-    public static let dependsOnlyOnImage = true
+    /// A prefix table fixed at load and looked up in memory: the same image always gets the same answer, at once.
+    public var traits: MatcherTraits { .pure }
 
     struct Target: Sendable {
         /// Mirror prefixes in order of preference.

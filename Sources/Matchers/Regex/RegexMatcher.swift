@@ -14,12 +14,10 @@ import ReplacerCore
 ///     - match: '^ghcr\.io/(?<org>[a-z0-9-]+)/(.+)$'
 ///       replace: 'mirror.corp/ghcr/${org}/$2'
 /// ```
-public struct RegexMatcher: Matcher {
+public struct RegexMatcher: ConfigurableMatcher {
     public static let id = "regex"
-    /// PCRE2 runs in memory under its match limit: nothing to wait for, and bounded.
-    public static let runsWithoutWaiting = true
-    /// The patterns are compiled at load and keep no state between images.
-    public static let dependsOnlyOnImage = true
+    /// PCRE2 in memory under its match limit, with the patterns compiled at load and no state kept between images.
+    public var traits: MatcherTraits { .pure }
 
     enum MatchOn: String, Sendable { case normalized, written }
 

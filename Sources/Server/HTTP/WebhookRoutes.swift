@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import ReplacerAdmission
 import ReplacerCore
+import ReplacerJSON
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -112,10 +113,7 @@ struct WebhookRoutes: Sendable {
                     ? "timeout"
                     : summary.skipped != nil ? "skipped" : summary.rewrites.isEmpty ? "unchanged" : "patched"
             metrics.admission(outcome: outcome, duration: duration)
-            for stage in summary.rewrittenBy { metrics.rewrite(stage: stage) }
-            for stage in summary.refusedBy { metrics.refused(stage: stage) }
-            for stage in summary.fellBackBy { metrics.fallback(stage: stage, to: "next-mirror") }
-            for stage in summary.unverifiedBy { metrics.fallback(stage: stage, to: "original") }
+            for event in summary.events { metrics.record(event) }
             log(summary, outcome: outcome, generation: snapshot.generation, duration: duration)
             return Self.json(data)
         }
@@ -131,42 +129,14 @@ struct WebhookRoutes: Sendable {
             return Self.error(status: 400, "the body is not an explain request: \(error)")
         }
         let ruleSet = rules.current.ruleSet
-        let subjects: [ExplainRequest.Subject]
-        let recorded: [String: String]
+        let target: ExplainRequest.Target
         do {
-            (subjects, recorded) = try parsed.subjects(podTemplates: ruleSet.admission.podTemplates)
+            target = try parsed.target(podTemplates: ruleSet.admission.podTemplates)
         } catch {
             return Self.error(status: 400, error.description)
         }
-        let pipeline = Pipeline(ruleSet)
-        var results: [PipelineResult] = []
-        for subject in subjects {
-            var result = await pipeline.run(subject.image, context: subject.context)
-            if let container = subject.container, let original = recorded[container],
-                await ReviewSubjects.isEarlierAnswer(
-                    subject.image, of: original, context: subject.context, pipeline: pipeline)
-            {
-                result = Self.leftAlone(result, original: original, stages: ruleSet.stages)
-            }
-            result.container = subject.container
-            results.append(result)
-        }
+        let results = await AdmissionEvaluator(ruleSet).explain(target)
         return Self.json(Data(ExplainDocument(rules: ruleSet.source, results: results).json().utf8))
-    }
-
-    /// The trace of a container `/mutate` leaves alone because its image is the webhook's own earlier answer for
-    /// `original`: every stage not reached, saying why, as the pipeline reports other images it does not rewrite.
-    static func leftAlone(_ traced: PipelineResult, original: String, stages: [Stage]) -> PipelineResult {
-        let image = traced.original
-        let why =
-            "the image is this webhook's own rewrite of \(original) (recorded in \(AdmissionReviewer.originalImagesAnnotation)), which /mutate leaves alone"
-        return PipelineResult(
-            original: image, image: image, normalized: traced.normalized,
-            stages: stages.map {
-                StageTrace(
-                    stage: $0.name, matcher: $0.matcherID, outcome: .notReached, input: image, output: image,
-                    detail: why)
-            })
     }
 
     /// Reads the whole body, or throws `BodyRefusal`: 413 when it is larger than `maxBodyBytes` (found before

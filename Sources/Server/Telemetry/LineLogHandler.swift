@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import ReplacerAdmission
+import ReplacerJSON
 
 /// How one log line is laid out, piece by piece: the start (timestamp, level, label, message), one field per
 /// metadata key in ascending key order, and the end. The handler around it (level, metadata, provider, writing) is

@@ -1,5 +1,6 @@
 import Metrics
 import NIOConcurrencyHelpers
+import ReplacerCore
 
 /// The webhook's metrics, through swift-metrics so that the backend (Prometheus here) is chosen once, in `main`.
 ///
@@ -33,17 +34,20 @@ public final class WebhookMetrics: Sendable {
         duration.recordNanoseconds(elapsed.nanoseconds)
     }
 
-    func rewrite(stage: String) {
-        rewrites[stage].increment()
-    }
-
-    func refused(stage: String) {
-        refusals[stage].increment()
-    }
-
-    /// A verifying stage did not use its first mirror: `to` is `next-mirror` or `original` (none passed).
-    func fallback(stage: String, to: String) {
-        fallbacks[stage, to].increment()
+    /// What one stage did to one image of an admitted pod: counted under the stage's name by what it was.
+    func record(_ event: StageEvent) {
+        switch event.outcome {
+        case .rewritten:
+            rewrites[event.stage].increment()
+            if event.fellBack { fallbacks[event.stage, "next-mirror"].increment() }
+        case .refused, .failed:
+            refusals[event.stage].increment()
+        case .unverified:
+            // No mirror passed verification: the image fell back to the original.
+            fallbacks[event.stage, "original"].increment()
+        case .skipped, .noMatch, .matched, .denied, .notReached:
+            break
+        }
     }
 
     /// A reload attempt of `what` (`rules`, `certificate` or `client-ca`) with `result` `success` or `failure`.

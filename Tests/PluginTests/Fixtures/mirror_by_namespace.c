@@ -63,6 +63,12 @@ EXPORT("kir_abi_version") int kir_abi_version(void) { return 1; }
 
 EXPORT("kir_id") u64 kir_id(void) { return pack(LITERAL("mirror-by-namespace")); }
 
+#ifdef KIR_TRAITS
+// Built with -DKIR_TRAITS=N by the tests of the traits a plugin declares; the example itself declares none, as it
+// reads the namespace (a plugin that declared itself pure would be given none).
+EXPORT("kir_traits") int kir_traits(void) { return KIR_TRAITS; }
+#endif
+
 EXPORT("kir_alloc") char *kir_alloc(u32 size) { return size <= sizeof input ? input : 0; }
 
 EXPORT("kir_configure") u64 kir_configure(const char *json, u32 length) {

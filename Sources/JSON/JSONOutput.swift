@@ -51,6 +51,11 @@ package struct JSONOutput {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Appends `text` as a quoted JSON string, or `null` for nil.
+    package mutating func optionalString(_ text: String?) {
+        if let text { string(text) } else { raw("null") }
+    }
+
     /// Appends an integer.
     package mutating func integer(_ value: Int) {
         bytes.append(contentsOf: String(value).utf8)
