@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "k8s-image-replacer", targets: ["k8s-image-replacer"]),
         .library(name: "ReplacerCore", targets: ["ReplacerCore"]),
         .library(name: "ReplacerMatchers", targets: ["ReplacerMatchers"]),
+        .library(name: "ReplacerDigest", targets: ["ReplacerDigest"]),
         .library(name: "ReplacerRegistry", targets: ["ReplacerRegistry"]),
         .library(name: "ReplacerJSON", targets: ["ReplacerJSON"]),
         .library(name: "ReplacerAdmission", targets: ["ReplacerAdmission"]),
@@ -46,6 +47,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             path: "Sources/Core"
         ),
@@ -65,13 +67,20 @@ let package = Package(
         ),
         .target(
             name: "ReplacerMatchers",
+            dependencies: ["ReplacerCore", "CPCRE2"],
+            path: "Sources/Matchers",
+            exclude: ["Digest"]
+        ),
+        // The `digest` matcher: the one built-in that asks registries, so the others need no registry client.
+        .target(
+            name: "ReplacerDigest",
             dependencies: [
-                "ReplacerCore", "CPCRE2", "ReplacerRegistry",
+                "ReplacerCore", "ReplacerRegistry",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
-            path: "Sources/Matchers"
+            path: "Sources/Matchers/Digest"
         ),
         // The one strict JSON reader and compact writer, for AdmissionReviews, answers, log lines and the plugin
         // ABI alike; no dependencies, so anything may use it.
@@ -122,8 +131,10 @@ let package = Package(
         .executableTarget(
             name: "k8s-image-replacer",
             dependencies: [
-                "ReplacerCLI", "ReplacerCore", "ReplacerMatchers",
+                "ReplacerCLI", "ReplacerCore", "ReplacerMatchers", "ReplacerDigest",
                 "ReplacerPluginPullThroughCache", "ReplacerPluginTagPolicy", "ReplacerServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Sources/k8s-image-replacer",
             // Release links use the toolchain's lld to pack the executable's ~145,000 relative relocations
@@ -186,6 +197,7 @@ let package = Package(
             dependencies: [
                 "ReplacerRegistry",
                 "ReplacerMatchers",
+                "ReplacerDigest",
                 "ReplacerServer",
                 "ReplacerAdmission",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

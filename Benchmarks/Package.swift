@@ -34,6 +34,7 @@ let package = Package(
             dependencies: [
                 .product(name: "ReplacerCore", package: "k8s-image-replacer"),
                 .product(name: "ReplacerMatchers", package: "k8s-image-replacer"),
+                .product(name: "ReplacerDigest", package: "k8s-image-replacer"),
             ],
             path: "Support"
         ),
@@ -51,7 +52,10 @@ let package = Package(
             plugins: benchmarkPlugins),
         .executableTarget(
             name: "DigestBenchmarks",
-            dependencies: benchmarkDependencies + [.product(name: "ReplacerRegistry", package: "k8s-image-replacer")],
+            dependencies: benchmarkDependencies + [
+                .product(name: "ReplacerRegistry", package: "k8s-image-replacer"),
+                .product(name: "ReplacerDigest", package: "k8s-image-replacer"),
+            ],
             path: "DigestBenchmarks",
             plugins: benchmarkPlugins),
         // The reviewer alone (ReplacerAdmission), without the HTTP server.

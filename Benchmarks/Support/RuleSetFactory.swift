@@ -1,4 +1,5 @@
 import ReplacerCore
+import ReplacerDigest
 import ReplacerMatchers
 
 /// Builds rule sets the way the webhook does: generated rule-file text through `RuleSetLoader`, with the

@@ -1,19 +1,41 @@
+import CoreMetrics
+import Logging
 import ReplacerCore
 import ReplacerRegistry
 
-/// What the executable hands the commands: the matchers this build was compiled with.
+/// What the executable hands the commands: the matchers this build was compiled with, and how to install the
+/// process's logging and metrics backends.
 ///
-/// ArgumentParser builds commands from their type alone, so the registry travels as a task-local value set by
-/// `ReplacerCommand.main(matchers:)` rather than as a global.
+/// ArgumentParser builds commands from their type alone, so both travel as task-local values set by
+/// `ReplacerCommand.main(matchers:bootstrap:)` rather than as globals.
 public enum CommandEnvironment {
     @TaskLocal public static var registry = MatcherRegistry()
 
-    /// Mirror health (circuit breakers, prober) for stages with `verify:`, shared by every rule set this process
-    /// loads, so a reload does not forget which mirrors are down.
-    public static let registryHealth = RegistryHealth()
+    /// Installs `serve`'s backends process-wide; the executable's (main.swift) is the only one that does, as
+    /// swift-log and swift-metrics intend. The default installs nothing, so a library user or a test can run a
+    /// command in-process without claiming the process's one bootstrap.
+    @TaskLocal public static var bootstrap: Bootstrap = { _ in }
 
-    /// The loader every command uses: this build's matchers, and mirror verification backed by `registryHealth`.
-    static func loader(registry: MatcherRegistry) -> RuleSetLoader {
-        RuleSetLoader(registry: registry, verifierFactory: MirrorVerifier.factory(health: registryHealth))
+    /// The loader a command uses: this build's matchers, mirror verification backed by `health`, and matchers that
+    /// count into `metrics`. Commands other than `serve` count nothing.
+    static func loader(
+        registry: MatcherRegistry, health: RegistryHealth = RegistryHealth(),
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
+    ) -> RuleSetLoader {
+        RuleSetLoader(
+            registry: registry, verifierFactory: MirrorVerifier.factory(health: health), metrics: metrics)
     }
 }
+
+/// The logging and metrics backends `serve` builds from its options.
+public struct ObservabilityBackends: Sendable {
+    /// Makes the handler of a logger with the given label (`--log-format`, `--log-level`).
+    public let makeLogHandler: @Sendable (String) -> any LogHandler
+    /// The Prometheus-backed factory whose registry `/metrics` exposes.
+    public let metrics: any MetricsFactory
+}
+
+/// Installs `serve`'s backends as the process's defaults (`LoggingSystem.bootstrap`, `MetricsSystem.bootstrap`),
+/// for the dependencies that log or count through them. Called once, before `serve` logs anything; our own code
+/// is handed its logger and metrics factory directly and does not depend on it.
+public typealias Bootstrap = @Sendable (ObservabilityBackends) -> Void

@@ -18,9 +18,10 @@ public struct ReplacerCommand: AsyncParsableCommand {
 
     public init() {}
 
-    /// Runs the command line with `matchers` as the matcher modules this build knows. A duplicate matcher ID is a
-    /// programming error in the executable's list; it is reported and the process exits with status 70.
-    public static func main(matchers: [MatcherModule]) async {
+    /// Runs the command line with `matchers` as the matcher modules this build knows; `serve` calls `bootstrap`
+    /// once with the backends it builds from its options. A duplicate matcher ID is a programming error in the
+    /// executable's list; it is reported and the process exits with status 70.
+    public static func main(matchers: [MatcherModule], bootstrap: @escaping Bootstrap) async {
         let registry: MatcherRegistry
         do {
             registry = try MatcherRegistry(matchers)
@@ -29,7 +30,9 @@ public struct ReplacerCommand: AsyncParsableCommand {
             Foundation.exit(70)
         }
         await CommandEnvironment.$registry.withValue(registry) {
-            await Self.main()
+            await CommandEnvironment.$bootstrap.withValue(bootstrap) {
+                await Self.main()
+            }
         }
     }
 }

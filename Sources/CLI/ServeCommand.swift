@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Metrics
 import Prometheus
 import ReplacerCore
+import ReplacerRegistry
 import ReplacerServer
 
 #if canImport(FoundationEssentials)
@@ -157,34 +157,26 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        let format = logFormat
-        LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : TextLogHandler(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let backends = Self.backends(format: logFormat, level: Logger.Level(rawValue: logLevel) ?? .info)
+        CommandEnvironment.bootstrap(backends.observability)
         if logFlushInterval > 0 {
             LogSink.standardError.startBatching(interval: .seconds(logFlushInterval))
         }
         defer { LogSink.standardError.flush() }
-        let prometheus = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: prometheus)
-        factory.defaultDurationHistogramBuckets = [
-            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
-            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-            .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
-        ]
-        MetricsSystem.bootstrap(factory)
-        let logger = Logger(label: "k8s-image-replacer")
+        let logger = Logger(label: "k8s-image-replacer", factory: backends.observability.makeLogHandler)
 
         let registry = try plugins.registry()
+        // Mirror health outlives rule reloads; it and the stages count into the server's metrics.
+        let health = RegistryHealth(metrics: backends.observability.metrics)
+        defer { health.shutdown() }
+        let loader = CommandEnvironment.loader(
+            registry: registry, health: health, metrics: backends.observability.metrics)
         let ruleSet: RuleSet
         let rulesBaseline: Data?
         do {
             // Read before loading: the watcher compares against this, so an edit landing after the load is seen.
             rulesBaseline = rules.rules.flatMap { FileManager.default.contents(atPath: $0) }
-            ruleSet = try await RulesLoading.load(rules.rules, registry: registry)
+            ruleSet = try await RulesLoading.load(rules.rules, with: loader)
         } catch {
             try CommandOutput(stderr: "error: \(error)\n", exitCode: CommandOutput.Code.failure).emit()
             return
@@ -198,9 +190,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.rulesBaseline = rulesBaseline
 
         let server = WebhookServer(
-            configuration: configuration, rules: RulesStore(ruleSet),
-            loader: CommandEnvironment.loader(registry: registry),
-            prometheus: prometheus, logger: logger)
+            configuration: configuration, rules: RulesStore(ruleSet), loader: loader,
+            prometheus: backends.prometheus, metrics: backends.observability.metrics, logger: logger)
         let stageList = ruleSet.stages.map { "\($0.name) (\($0.matcherID))" }.joined(separator: ", ")
         let tlsHost = Self.hostForURL(configuration.host)
         let probeHost = Self.hostForURL(configuration.probeHost)
@@ -218,6 +209,26 @@ struct ServeCommand: AsyncParsableCommand {
                     "executor": "\(executor)",
                 ])
         }
+    }
+
+    /// The log handlers of `--log-format` at `--log-level`, and a Prometheus registry with the factory that fills it
+    /// (admission durations in buckets from 100 µs to 10 s).
+    static func backends(format: LogFormat, level: Logger.Level) -> (
+        observability: ObservabilityBackends, prometheus: PrometheusCollectorRegistry
+    ) {
+        let makeLogHandler: @Sendable (String) -> any LogHandler = { label in
+            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : TextLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let prometheus = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: prometheus)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        ]
+        return (ObservabilityBackends(makeLogHandler: makeLogHandler, metrics: factory), prometheus)
     }
 
     /// Reuses the development certificate in `directory` when there is one, otherwise makes it.

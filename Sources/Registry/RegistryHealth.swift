@@ -37,11 +37,15 @@ public final class RegistryHealth: Sendable {
     }
 
     public let settings: Settings
+    /// Where the mirror gauges and breaker counters are made.
+    private let metrics: any MetricsFactory
     private let hosts = NIOLockedValueBox<[String: Host]>([:])
     private let prober = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
-    public init(settings: Settings = Settings()) {
+    /// `metrics` is the server's backend when serving; the default counts nothing (commands, tests).
+    public init(settings: Settings = Settings(), metrics: any MetricsFactory = NOOPMetricsHandler.instance) {
         self.settings = settings
+        self.metrics = metrics
     }
 
     /// Stops the prober. Call once at shutdown.
@@ -76,7 +80,7 @@ public final class RegistryHealth: Sendable {
                 return (true, nil)
             }
         }
-        if let transition { Self.transitioned(host, to: transition) }
+        if let transition { transitioned(host, to: transition) }
         return allowed
     }
 
@@ -102,9 +106,10 @@ public final class RegistryHealth: Sendable {
             entry.state = .open
             return changed ? .open : nil
         }
-        Gauge(label: "k8s_image_replacer_mirror_up", dimensions: [("host", host)]).record(success ? 1 : 0)
+        Gauge(label: "k8s_image_replacer_mirror_up", dimensions: [("host", host)], factory: metrics)
+            .record(success ? 1 : 0)
         if let transition {
-            Self.transitioned(host, to: transition)
+            transitioned(host, to: transition)
             if transition == .open { startProber() }
         }
     }
@@ -132,10 +137,10 @@ public final class RegistryHealth: Sendable {
         }
     }
 
-    private static func transitioned(_ host: String, to state: BreakerState) {
+    private func transitioned(_ host: String, to state: BreakerState) {
         Counter(
             label: "k8s_image_replacer_mirror_breaker_transitions_total",
-            dimensions: [("host", host), ("to", state.rawValue)]
+            dimensions: [("host", host), ("to", state.rawValue)], factory: metrics
         )
         .increment()
     }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Hummingbird
 import HummingbirdCore
 import HummingbirdHTTP2
@@ -79,16 +80,24 @@ public struct WebhookServer: Sendable {
     public let rules: RulesStore
     public let loader: RuleSetLoader
     public let prometheus: PrometheusCollectorRegistry?
+    /// Where the server's own metrics are made.
+    public let metrics: any MetricsFactory
     public let logger: Logger
 
+    /// - Parameters:
+    ///   - prometheus: The registry `/metrics` exposes, if any.
+    ///   - metrics: Where the server counts; by default into `prometheus` (nothing without it). The stages count
+    ///     through `loader`'s factory, which the caller gives the same backend.
     public init(
         configuration: Configuration, rules: RulesStore, loader: RuleSetLoader,
-        prometheus: PrometheusCollectorRegistry? = nil, logger: Logger
+        prometheus: PrometheusCollectorRegistry? = nil, metrics: (any MetricsFactory)? = nil, logger: Logger
     ) {
         self.configuration = configuration
         self.rules = rules
         self.loader = loader
         self.prometheus = prometheus
+        self.metrics =
+            metrics ?? prometheus.map { PrometheusMetricsFactory(registry: $0) } ?? NOOPMetricsHandler.instance
         self.logger = logger
     }
 
@@ -107,7 +116,7 @@ public struct WebhookServer: Sendable {
         let clientCABaseline = configuration.clientCAPath.flatMap(FileWatcher.read)
         let clientCA = try configuration.clientCAPath.map { try ClientCAStore(path: $0) }
         let tlsChannel = certificates.serverConfiguration(clientCA: clientCA)
-        let metrics = WebhookMetrics()
+        let metrics = WebhookMetrics(factory: self.metrics)
         metrics.rulesGeneration(rules.current.generation)
         let readiness = NIOLockedValueBox(Readiness.starting)
         let ports = NIOLockedValueBox((tls: 0, probe: 0))

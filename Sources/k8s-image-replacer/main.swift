@@ -2,8 +2,11 @@
 // plugin is one import and one entry in this list (the Swift counterpart of CoreDNS's plugin.cfg); WebAssembly
 // plugins are added at run time with --plugin-dir.
 import Foundation
+import Logging
+import Metrics
 import ReplacerCLI
 import ReplacerCore
+import ReplacerDigest
 import ReplacerMatchers
 import ReplacerPluginPullThroughCache
 import ReplacerPluginTagPolicy
@@ -30,4 +33,9 @@ if CommandLine.arguments.dropFirst().first == "serve",
     EventLoopGlobalExecutor.install()
 }
 
-await ReplacerCommand.main(matchers: enabledMatchers)
+// The process's logging and metrics backends are installed here, once, as swift-log and swift-metrics intend; the
+// libraries only build them (`serve` from its options) and are handed them directly.
+await ReplacerCommand.main(matchers: enabledMatchers) { backends in
+    LoggingSystem.bootstrap(backends.makeLogHandler)
+    MetricsSystem.bootstrap(backends.metrics)
+}

@@ -18,22 +18,6 @@ import Testing
     import FoundationNetworking
 #endif
 
-/// The same process-wide Prometheus registry ServerTests uses (see `testPrometheus` there for the lock).
-let sharedPrometheus: PrometheusCollectorRegistry = {
-    let lock = open(
-        FileManager.default.temporaryDirectory.appendingPathComponent("k8s-image-replacer-tests-metrics.lock").path,
-        O_CREAT | O_RDWR, 0o600)
-    flock(lock, LOCK_EX)
-    defer {
-        flock(lock, LOCK_UN)
-        close(lock)
-    }
-    if let factory = MetricsSystem.factory as? PrometheusMetricsFactory { return factory.registry }
-    let registry = PrometheusCollectorRegistry()
-    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-    return registry
-}()
-
 /// Credentials never reach logs, traces, metrics, admission answers or error messages (security review, issue
 /// #8): digest lookups that succeed and fail against registries with basic and token auth, every output
 /// collected, then searched for the passwords in every form they travel in.
@@ -45,7 +29,6 @@ let sharedPrometheus: PrometheusCollectorRegistry = {
     static let wrongTokenPassword = "Leak-Ibis-5530-wrongtoken"
 
     @Test func passwordsAppearInNoOutput() async throws {
-        _ = sharedPrometheus
         let basicRegistry = try await LocalRegistry(auth: .htpasswd(user: "puller", password: Self.basicPassword))
         defer { basicRegistry.stop() }
         let tokens = try await TokenService(requiring: (user: "robot", password: Self.tokenPassword))
@@ -225,7 +208,9 @@ final class InProcessServer: @unchecked Sendable {
             commonName: "leak", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
         let tls = directory.appendingPathComponent("tls").path
         try certificates.write(to: tls)
-        let loader = RuleSetLoader(registry: digestRegistry)
+        // The digest stage counts its lookups into the registry /metrics shows, which the test searches too.
+        let prometheus = PrometheusCollectorRegistry()
+        let loader = RuleSetLoader(registry: digestRegistry, metrics: PrometheusMetricsFactory(registry: prometheus))
         let rules = RulesStore(try await loader.load(contentsOf: rulesPath), drainDelay: .milliseconds(100))
         var configuration = WebhookServer.Configuration(certificatePath: tls + "/tls.crt", keyPath: tls + "/tls.key")
         configuration.host = "127.0.0.1"
@@ -234,7 +219,7 @@ final class InProcessServer: @unchecked Sendable {
         configuration.probePort = 0
         configuration.rulesPath = rulesPath
         let server = WebhookServer(
-            configuration: configuration, rules: rules, loader: loader, prometheus: sharedPrometheus, logger: logger)
+            configuration: configuration, rules: rules, loader: loader, prometheus: prometheus, logger: logger)
         let (ready, continuation) = AsyncStream<WebhookServer.BoundPorts>.makeStream()
         task = Task { try await server.run(handleSignals: false) { continuation.yield($0) } }
         var tlsConfiguration = TLSConfiguration.makeClientConfiguration()

@@ -1,10 +1,13 @@
+import CoreMetrics
 import Foundation
+import Prometheus
 import ReplacerAdmission
 import ReplacerCore
+import ReplacerMatchers
 import ReplacerServer
 import Testing
 
-@testable import ReplacerMatchers
+@testable import ReplacerDigest
 
 let digestRegistry: MatcherRegistry = {
     do {
@@ -14,8 +17,8 @@ let digestRegistry: MatcherRegistry = {
     }
 }()
 
-func rules(_ stages: String) async throws -> RuleSet {
-    try await RuleSetLoader(registry: digestRegistry).load(
+func rules(_ stages: String, metrics: any MetricsFactory = NOOPMetricsHandler.instance) async throws -> RuleSet {
+    try await RuleSetLoader(registry: digestRegistry, metrics: metrics).load(
         text: "apiVersion: k8s-image-replacer/v1\nkind: RuleSet\nstages:\n" + stages, file: "rules.yaml")
 }
 
@@ -26,12 +29,14 @@ func rules(_ stages: String) async throws -> RuleSet {
         defer { registry.stop() }
         let pushed = try await ImagePusher(base: registry.base).pushImage("team/app", reference: "v1")
         let index = try await ImagePusher(base: registry.base).pushIndex("team/multi", tag: "latest")
+        // The stage counts its lookups through the factory the loader is given, not the process-wide one.
+        let prometheus = PrometheusCollectorRegistry()
         let ruleSet = try await rules(
             """
               - name: pin
                 matcher: digest
                 options: {insecureRegistries: ["\(registry.host)"], repositories: ["\(registry.host)/team/*"]}
-            """)
+            """, metrics: PrometheusMetricsFactory(registry: prometheus))
         let pipeline = Pipeline(ruleSet)
         let first = await pipeline.run("\(registry.host)/team/app:v1")
         #expect(first.image == "\(registry.host)/team/app:v1@\(pushed.digest)")
@@ -41,6 +46,11 @@ func rules(_ stages: String) async throws -> RuleSet {
         let again = await pipeline.run(first.image)
         #expect(!again.changed, "an image with a digest is left alone, so a second pass changes nothing")
         #expect(await pipeline.run("\(registry.host)/other/app:v1").stages.first?.outcome == .noMatch)
+        var exposition: [UInt8] = []
+        prometheus.emit(into: &exposition)
+        let text = String(decoding: exposition, as: UTF8.self)
+        #expect(text.contains(#"k8s_image_replacer_digest_lookups_total{stage="pin",result="miss"} 2"#), "\(text)")
+        #expect(text.contains(#"k8s_image_replacer_digest_lookups_total{stage="pin",result="hit"} 0"#), "\(text)")
         await ruleSet.shutdown()
     }
 

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import ReplacerAdmission
@@ -104,7 +105,8 @@ import Testing
             }
             if let replica { logger[metadataKey: "replica"] = .string(replica) }
             let routes = WebhookRoutes(
-                rules: rules, reviewer: AdmissionReviewer(), maxBodyBytes: 1 << 20, metrics: WebhookMetrics(),
+                rules: rules, reviewer: AdmissionReviewer(), maxBodyBytes: 1 << 20,
+                metrics: WebhookMetrics(factory: NOOPMetricsHandler.instance),
                 logger: logger)
             #expect(routes.orderedHandler != nil, "this package's handler takes ordered fields")
             routes.log(summary, outcome: "patched", generation: 3, duration: .microseconds(1234))

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOSSL
@@ -55,7 +56,8 @@ struct ThreadRecordingMatcher: ConfigurableMatcher {
         let store = RulesStore(try await loader.load(contentsOf: path), drainDelay: .milliseconds(10))
         let watcher = FileWatcher(
             rulesPath: path, loader: loader, rules: store, certificates: nil, interval: .milliseconds(20),
-            metrics: WebhookMetrics(), logger: Logger(label: "test"), rulesBaseline: baseline)
+            metrics: WebhookMetrics(factory: NOOPMetricsHandler.instance), logger: Logger(label: "test"),
+            rulesBaseline: baseline)
         ThreadRecordingMatcher.compiledInBackground.withLock { $0.removeAll() }
         let watching = Task { try await watcher.run() }
         defer { watching.cancel() }
@@ -140,7 +142,8 @@ struct ThreadRecordingMatcher: ConfigurableMatcher {
 
         let watcher = FileWatcher(
             rulesPath: nil, loader: RuleSetLoader(registry: registry), rules: RulesStore(try await ruleSet()),
-            certificates: store, interval: .milliseconds(20), metrics: WebhookMetrics(), logger: Logger(label: "test"),
+            certificates: store, interval: .milliseconds(20),
+            metrics: WebhookMetrics(factory: NOOPMetricsHandler.instance), logger: Logger(label: "test"),
             certificateBaseline: baseline)
         let watching = Task { try await watcher.run() }
         defer { watching.cancel() }

@@ -7,28 +7,9 @@ import NIOHTTP1
 import NIOSSL
 import Prometheus
 import ReplacerCore
+import ReplacerRegistry
 import ReplacerServer
 import Synchronization
-
-/// Prometheus is bootstrapped once for the whole test process, as `main` does once for the real one.
-///
-/// All test targets share one process, and `MetricsSystem.bootstrap` traps the second time; RegistryTests needs
-/// the same registry, so whichever module comes first bootstraps, under a lock both modules take (a lock file:
-/// the modules share no code), and the other finds it.
-let testPrometheus: PrometheusCollectorRegistry = {
-    let lock = open(
-        FileManager.default.temporaryDirectory.appendingPathComponent("k8s-image-replacer-tests-metrics.lock").path,
-        O_CREAT | O_RDWR, 0o600)
-    flock(lock, LOCK_EX)
-    defer {
-        flock(lock, LOCK_UN)
-        close(lock)
-    }
-    if let factory = MetricsSystem.factory as? PrometheusMetricsFactory { return factory.registry }
-    let registry = PrometheusCollectorRegistry()
-    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-    return registry
-}()
 
 /// A real server on loopback: certificates made for the test, a rule file on disk laid out like a mounted
 /// ConfigMap (a `..data` symlink swapped atomically), ports picked by the kernel.
@@ -41,14 +22,15 @@ final class LiveServer: @unchecked Sendable {
     private var task: Task<Void, any Error>?
     let rules: RulesStore
     /// What this server logged at warning level and above, so a test can check its own server's lines while other
-    /// suites share the process (and its metrics).
+    /// suites share the process.
     let warnings = LogRecord()
+    /// This server's own metrics, as its `/metrics` shows them: no other server in the process counts into them.
+    let prometheus = PrometheusCollectorRegistry()
 
     init(
         rules yaml: String = serverRules, clientCA: DevelopmentCertificates? = nil, maxBodyBytes: Int = 1 << 20,
-        verifierFactory: ImageVerifierFactory? = nil, configure: (inout WebhookServer.Configuration) -> Void = { _ in }
+        verifiesMirrors: Bool = false, configure: (inout WebhookServer.Configuration) -> Void = { _ in }
     ) async throws {
-        _ = testPrometheus
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "replacer-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -62,7 +44,12 @@ final class LiveServer: @unchecked Sendable {
             clientCAPath = directory.appendingPathComponent("client-ca.crt").path
             try clientCA.caCertificatePEM.write(toFile: clientCAPath!, atomically: true, encoding: .utf8)
         }
-        let loader = RuleSetLoader(registry: registry, verifierFactory: verifierFactory)
+        // Mirror health and the stages count into this server's registry, as in `serve`.
+        let metrics = PrometheusMetricsFactory(registry: prometheus)
+        let loader = RuleSetLoader(
+            registry: registry,
+            verifierFactory: verifiesMirrors ? MirrorVerifier.factory(health: RegistryHealth(metrics: metrics)) : nil,
+            metrics: metrics)
         let baseline = FileManager.default.contents(atPath: rulesPath)
         rules = RulesStore(try await loader.load(contentsOf: rulesPath), drainDelay: .milliseconds(100))
         var configuration = WebhookServer.Configuration(
@@ -81,7 +68,7 @@ final class LiveServer: @unchecked Sendable {
         var logger = Logger(label: "test-server") { [warnings] _ in RecordingLogHandler(warnings) }
         logger.logLevel = .warning
         let server = WebhookServer(
-            configuration: configuration, rules: rules, loader: loader, prometheus: testPrometheus, logger: logger)
+            configuration: configuration, rules: rules, loader: loader, prometheus: prometheus, logger: logger)
         let (ready, continuation) = AsyncStream<WebhookServer.BoundPorts>.makeStream()
         task = Task { try await server.run(handleSignals: false) { ports in continuation.yield(ports) } }
         for await ports in ready {

@@ -247,8 +247,7 @@ import Testing
                 rules: {docker.io: ["127.0.0.1:\(down1)/hub", "127.0.0.1:\(down2)/hub"]}
                 verify: {policy: reachable, timeout: 1s, insecureRegistries: ["127.0.0.1:\(down1)", "127.0.0.1:\(down2)"]}
             """
-        let server = try await LiveServer(
-            rules: rules, verifierFactory: MirrorVerifier.factory(health: RegistryHealth()))
+        let server = try await LiveServer(rules: rules, verifiesMirrors: true)
         do {
             try await withClient(try server.client()) { client in
                 for _ in 0..<4 {

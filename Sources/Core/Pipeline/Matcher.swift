@@ -1,3 +1,5 @@
+import CoreMetrics
+
 /// A matcher instance: what one stage of a loaded rule file runs for every image that reaches it.
 ///
 /// This and `MatcherModule` are the whole plugin interface. A module makes one instance per stage when a rule
@@ -105,12 +107,20 @@ public struct MatcherConfiguration: Sendable {
     public var options: ConfigNode?
     /// The position of the stage itself, for errors about the stage as a whole.
     public var location: SourceLocation
+    /// Where a matcher that counts things makes its metrics: the server's backend when the rules are loaded to
+    /// serve, a no-op one otherwise (`explain`, `check`, most tests). Make metric objects once, here in the
+    /// initializer, with `factory:`; never through the process-wide `MetricsSystem`.
+    public var metrics: any MetricsFactory
 
-    public init(stageName: String, rules: ConfigNode?, options: ConfigNode?, location: SourceLocation) {
+    public init(
+        stageName: String, rules: ConfigNode?, options: ConfigNode?, location: SourceLocation,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
+    ) {
         self.stageName = stageName
         self.rules = rules
         self.options = options
         self.location = location
+        self.metrics = metrics
     }
 
     /// The stage's `rules`, or an error saying that this matcher needs them.

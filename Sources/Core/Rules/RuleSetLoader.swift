@@ -1,3 +1,5 @@
+import CoreMetrics
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -19,16 +21,20 @@ public struct RuleSetLoader: Sendable {
     public var reader: ConfigReader
     /// Builds verifiers for stages with a `verify:` section; nil in builds that cannot reach registries.
     public var verifierFactory: ImageVerifierFactory?
+    /// Handed to every stage's matcher (`MatcherConfiguration.metrics`): the server passes its backend.
+    public var metrics: any MetricsFactory
 
     static let topLevelKeys = ["apiVersion", "kind", "metadata", "admission", "stages"]
     static let stageKeys = ["name", "matcher", "description", "onMatch", "when", "rules", "options", "verify"]
 
     public init(
-        registry: MatcherRegistry, reader: ConfigReader = ConfigReader(), verifierFactory: ImageVerifierFactory? = nil
+        registry: MatcherRegistry, reader: ConfigReader = ConfigReader(), verifierFactory: ImageVerifierFactory? = nil,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {
         self.registry = registry
         self.reader = reader
         self.verifierFactory = verifierFactory
+        self.metrics = metrics
     }
 
     /// Loads the rule file at `path`.
@@ -139,7 +145,8 @@ public struct RuleSetLoader: Sendable {
                 try StageVerification(decoding: node, factory: factory)
             }
             let configuration = MatcherConfiguration(
-                stageName: name, rules: object["rules"], options: object["options"], location: node.location)
+                stageName: name, rules: object["rules"], options: object["options"], location: node.location,
+                metrics: metrics)
             let matcher: any Matcher
             do {
                 matcher = try module.factory(configuration)

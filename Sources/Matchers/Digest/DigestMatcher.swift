@@ -38,10 +38,13 @@ public struct DigestMatcher: ConfigurableMatcher {
         let label = "k8s_image_replacer_digest_lookups_total"
         var lookups: [DigestCache.Source: Counter] = [:]
         for source in [DigestCache.Source.hit, .miss, .shared] {
-            lookups[source] = Counter(label: label, dimensions: [("stage", stage), ("result", source.rawValue)])
+            lookups[source] = Counter(
+                label: label, dimensions: [("stage", stage), ("result", source.rawValue)],
+                factory: configuration.metrics)
         }
         self.lookups = lookups
-        lookupErrors = Counter(label: label, dimensions: [("stage", stage), ("result", "error")])
+        lookupErrors = Counter(
+            label: label, dimensions: [("stage", stage), ("result", "error")], factory: configuration.metrics)
     }
 
     public func shutdown() async {

@@ -16,9 +16,9 @@ public final class WebhookMetrics: Sendable {
     private let fallbacks: CounterFamily
     private let reloads: CounterFamily
 
-    /// Metrics made by `factory`: the one `main` bootstrapped by default; a test passes its own, to read exact
-    /// values that no other server in the process can touch.
-    public init(factory: any MetricsFactory = MetricsSystem.factory) {
+    /// Metrics made by `factory`: the server's backend (a test passes its own, to read exact values that no other
+    /// server in the process can touch).
+    public init(factory: any MetricsFactory) {
         duration = Timer(label: "k8s_image_replacer_admission_duration_seconds", factory: factory)
         generation = Gauge(label: "k8s_image_replacer_rules_generation", factory: factory)
         admissions = CounterFamily("k8s_image_replacer_admission_requests_total", "outcome", factory: factory)
