@@ -43,15 +43,16 @@ package struct AdmissionEvaluator: Sendable {
         package var result: PipelineResult
     }
 
-    /// Every subject of `found`, in order, against the originals its annotation recorded.
+    /// Every subject of `found`, in order, against `recorded`: the originals its annotation recorded
+    /// (`found.recordedOriginals`, which a caller that needs them too reads once and passes in).
     ///
     /// Without a trace (the admission path) the pod's fate is all that matters: it stops after the first denial,
     /// and gives up (nil) when `until` passes before a subject, for the caller to admit the pod unchanged. A traced
     /// evaluation shows every subject.
-    package func evaluate(_ found: ReviewSubjects, trace: Bool, until: ContinuousClock.Instant? = nil) async
-        -> [Evaluation]?
-    {
-        let recorded = found.recordedOriginals ?? [:]
+    package func evaluate(
+        _ found: ReviewSubjects, recorded: [String: String]? = nil, trace: Bool, until: ContinuousClock.Instant? = nil
+    ) async -> [Evaluation]? {
+        let recorded = recorded ?? found.recordedOriginals ?? [:]
         var evaluations: [Evaluation] = []
         evaluations.reserveCapacity(found.subjects.count)
         for subject in found.subjects {

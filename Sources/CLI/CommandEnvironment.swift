@@ -14,7 +14,15 @@ public enum CommandEnvironment {
     /// Installs `serve`'s backends process-wide; the executable's (main.swift) is the only one that does, as
     /// swift-log and swift-metrics intend. The default installs nothing, so a library user or a test can run a
     /// command in-process without claiming the process's one bootstrap.
-    @TaskLocal public static var bootstrap: Bootstrap = { _ in }
+    public static var bootstrap: Bootstrap { hook.install }
+
+    /// The closure in a struct: with Swift 6.3, a release build whose task-local held the bare closure crashed at
+    /// start in `swift_task_localValuePush` (seen here; the debug build did not); held in a struct it does not.
+    struct BootstrapHook: Sendable {
+        var install: Bootstrap
+    }
+
+    @TaskLocal static var hook = BootstrapHook(install: { _ in })
 
     /// The loader a command uses: this build's matchers, mirror verification backed by `health`, and matchers that
     /// count into `metrics`. Commands other than `serve` count nothing.

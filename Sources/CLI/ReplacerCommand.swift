@@ -30,7 +30,7 @@ public struct ReplacerCommand: AsyncParsableCommand {
             Foundation.exit(70)
         }
         await CommandEnvironment.$registry.withValue(registry) {
-            await CommandEnvironment.$bootstrap.withValue(bootstrap) {
+            await CommandEnvironment.$hook.withValue(.init(install: bootstrap)) {
                 await Self.main()
             }
         }

@@ -26,11 +26,13 @@ public final class WasmPlugin: Sendable {
     /// What the plugin declares with `kir_traits`: bit 0 runs without waiting, bit 1 depends only on the image.
     /// Other bits are ignored, so a plugin built for a later revision still loads.
     ///
-    /// Both are safe to take on trust: a plugin has no host functions, and each call is bounded by its fuel, so
-    /// one that claims not to wait can hold a thread for one fuel budget at most (about 7 ms), as any plugin can;
-    /// and one that claims to depend only on its image is given nothing else (`WasmExchange.input` leaves the
-    /// context out), so the memo can only keep the answer it gave for that image, which the pipeline validated
-    /// like any other.
+    /// Both are safe to take on trust. A plugin has no host functions, so it cannot wait on anything, and every call
+    /// into it is bounded by its fuel: an evaluation is a few calls (`kir_alloc`, `kir_evaluate`, and making and
+    /// configuring an instance when the pool has none idle), each with its own budget, so one that claims not to
+    /// wait holds a thread no longer than any plugin can. One that claims to depend only on its image is given
+    /// nothing else (`WasmExchange.input` leaves the context out); what it keeps in memory between calls it can
+    /// still depend on, and then the memo keeps the first answer it gave for the image, validated like any other
+    /// (a failed call is never kept). Plugins/README.md says the same to plugin authors.
     public let traits: MatcherTraits
 
     let module: Module

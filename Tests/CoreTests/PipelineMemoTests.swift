@@ -33,6 +33,20 @@ import Testing
         #expect(ruleSet.memo?.count == 1)
     }
 
+    /// A failure is not an answer: a pure stage that threw once is asked again next time, not answered from the memo.
+    @Test func aFailureIsNotRemembered() async throws {
+        let ruleSet = try await loadRules(
+            header + "stages:\n  - name: flaky\n    matcher: flaky\n    rules: memo-flaky\n    options: {suffix: -x}\n")
+        #expect(ruleSet.memo != nil)
+        let pipeline = Pipeline(ruleSet)
+        let failed = await pipeline.run("example.com/memo-flaky:1", trace: false)
+        #expect(!failed.changed && failed.refusedBy == ["flaky"])
+        #expect(ruleSet.memo?.count == 0)
+        let answered = await pipeline.run("example.com/memo-flaky:1", trace: false)
+        #expect(answered.image == "example.com/memo-flaky-x:1")
+        #expect(ruleSet.memo?.count == 1)
+    }
+
     @Test func aPipelineWithoutTheMemoRunsTheStagesEveryTime() async throws {
         let ruleSet = try await loadRules(Self.rules("memo-off"))
         let pipeline = Pipeline(ruleSet, usesMemo: false)

@@ -73,6 +73,23 @@ struct CountingMatcher: ConfigurableMatcher {
     static func count(_ needle: String) -> Int { evaluations.withLock { $0[needle] ?? 0 } }
 }
 
+/// Declares itself pure but throws on its first evaluation of each image (per rule text), as a plugin instance
+/// that ran out of memory once would; after that it appends its suffix like `AppendMatcher`.
+struct FlakyMatcher: ConfigurableMatcher {
+    static let id = "flaky"
+    var traits: MatcherTraits { .pure }
+    static let seen = Mutex<Set<String>>([])
+    let inner: AppendMatcher
+
+    init(configuration: MatcherConfiguration) throws { inner = try AppendMatcher(configuration: configuration) }
+
+    func evaluate(_ image: ImageInput, context: EvaluationContext) async throws -> MatchResult {
+        let first = Self.seen.withLock { $0.insert(inner.needle + " " + image.written).inserted }
+        if first { throw FailingMatcher.Boom() }
+        return try await inner.evaluate(image, context: context)
+    }
+}
+
 /// Rewrites to its `rules` image handed over already parsed. With `options.parsedAs`, the handed-over reference is
 /// that other image's, so a test can see whether the pipeline used the parsed value or parsed the text again.
 struct ParsedMatcher: ConfigurableMatcher {
@@ -103,7 +120,7 @@ struct ExplainingProbeMatcher: ConfigurableMatcher {
 func testRegistry() throws -> MatcherRegistry {
     try MatcherRegistry([
         AppendMatcher.self, FailingMatcher.self, LiteralMatcher.self, RefusingMatcher.self, CountingMatcher.self,
-        ParsedMatcher.self, ExplainingProbeMatcher.self,
+        ParsedMatcher.self, ExplainingProbeMatcher.self, FlakyMatcher.self,
     ])
 }
 

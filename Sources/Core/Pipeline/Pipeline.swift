@@ -33,7 +33,9 @@ public struct Pipeline: Sendable {
         }
         if let known = memo.result(for: key) { return known }
         let result = await evaluate(image, context: context, trace: false)
-        memo.remember(result, for: key)
+        // A matcher that threw may not throw next time (a plugin instance that ran out of memory is replaced):
+        // only answers are kept, never a failure.
+        if !result.events.contains(where: { $0.outcome == .failed }) { memo.remember(result, for: key) }
         return result
     }
 

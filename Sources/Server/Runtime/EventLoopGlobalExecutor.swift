@@ -11,7 +11,7 @@ import NIOPosix
 /// from a loop stays on that loop (`MultiThreadedEventLoopGroup.any()` prefers the calling loop).
 ///
 /// What it needs: nothing on the request path may block a thread for long, because a blocked loop stops all of
-/// its connections. Matchers are async or bounded (`Matcher.runsWithoutWaiting`), and rule reloads run on their
+/// its connections. Matchers are async or bounded (`MatcherTraits.runsWithoutWaiting`), and rule reloads run on their
 /// own thread (`BackgroundExecutor`).
 ///
 /// SwiftNIO has an installer of its own
