@@ -209,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: [
-                "ReplacerCLI", "ReplacerMatchers", "ReplacerServer", "k8s-image-replacer",
+                "ReplacerCLI", "ReplacerAdmission", "ReplacerMatchers", "ReplacerServer", "k8s-image-replacer",
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/CLITests",

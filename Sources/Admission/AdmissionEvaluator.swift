@@ -37,34 +37,29 @@ package struct AdmissionEvaluator: Sendable {
         return await pipeline.run(image, context: context, trace: trace)
     }
 
-    /// One subject of an object and what became of it.
-    package struct Evaluation: Sendable {
-        package var subject: ReviewSubjects.Subject
-        package var result: PipelineResult
-    }
-
     /// Every subject of `found`, in order, against `recorded`: the originals its annotation recorded
-    /// (`found.recordedOriginals`, which a caller that needs them too reads once and passes in).
+    /// (`found.recordedOriginals`, which a caller that needs them too reads once and passes in). Result `i` is
+    /// subject `i`'s.
     ///
-    /// Without a trace (the admission path) the pod's fate is all that matters: it stops after the first denial,
-    /// and gives up (nil) when `until` passes before a subject, for the caller to admit the pod unchanged. A traced
-    /// evaluation shows every subject.
+    /// Without a trace (the admission path) the pod's fate is all that matters: it stops after the first denial (so
+    /// there may be fewer results than subjects), and gives up (nil) when `until` passes before a subject, for the
+    /// caller to admit the pod unchanged. A traced evaluation shows every subject.
     package func evaluate(
         _ found: ReviewSubjects, recorded: [String: String]? = nil, trace: Bool, until: ContinuousClock.Instant? = nil
-    ) async -> [Evaluation]? {
+    ) async -> [PipelineResult]? {
         let recorded = recorded ?? found.recordedOriginals ?? [:]
-        var evaluations: [Evaluation] = []
-        evaluations.reserveCapacity(found.subjects.count)
+        var results: [PipelineResult] = []
+        results.reserveCapacity(found.subjects.count)
         for subject in found.subjects {
             if let until, ContinuousClock.now >= until { return nil }
             // `isEmpty` first: most pods carry no annotation, and the lookup would hash the label for nothing.
             let original = recorded.isEmpty ? nil : recorded[subject.label]
             let result = await evaluate(
                 subject.image, context: subject.context, recordedOriginal: original, trace: trace)
-            evaluations.append(Evaluation(subject: subject, result: result))
+            results.append(result)
             if !trace, result.denial != nil { break }
         }
-        return evaluations
+        return results
     }
 
     /// Whether `image` is this webhook's own earlier answer for a container whose recorded original is
@@ -97,8 +92,8 @@ extension AdmissionEvaluator {
             }
             return results
         case .object(let found):
-            let evaluations = await evaluate(found, trace: true) ?? []
-            return evaluations.map { ExplainDocument.Result($0.result, container: $0.subject.label) }
+            let results = await evaluate(found, trace: true) ?? []
+            return zip(found.subjects, results).map { ExplainDocument.Result($1, container: $0.label) }
         }
     }
 }

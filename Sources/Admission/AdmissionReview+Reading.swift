@@ -204,6 +204,8 @@ extension ObjectSpec {
                 spec.ephemeralContainers = try c.member("ephemeralContainers") { c throws(JSONReadError) in
                     try c.readOptionalContainers()
                 }
+            } else if key.is("volumes") {
+                spec.volumes = try c.readLenientVolumes()
             } else if key.is("template") {
                 spec.template = try c.member("template") { c throws(JSONReadError) in
                     try c.readNull() ? nil : try PodTemplateSpec(&c)
@@ -245,6 +247,7 @@ extension PodSpec {
         var containers: [Container]?
         var initContainers: [Container]?
         var ephemeralContainers: [Container]?
+        var volumes: [Volume]?
         try cursor.readObject { c, key throws(JSONReadError) in
             if key.is("containers") {
                 containers = try c.member("containers") { c throws(JSONReadError) in try c.readOptionalContainers() }
@@ -256,11 +259,15 @@ extension PodSpec {
                 ephemeralContainers = try c.member("ephemeralContainers") { c throws(JSONReadError) in
                     try c.readOptionalContainers()
                 }
+            } else if key.is("volumes") {
+                volumes = try c.readLenientVolumes()
             } else {
                 try c.skipValue()
             }
         }
-        self.init(containers: containers, initContainers: initContainers, ephemeralContainers: ephemeralContainers)
+        self.init(
+            containers: containers, initContainers: initContainers, ephemeralContainers: ephemeralContainers,
+            volumes: volumes)
     }
 }
 
@@ -315,6 +322,59 @@ extension Container {
 }
 
 extension JSONCursor {
+    /// `volumes`, read as `Volume` says: nil unless an array; an entry that is not an object, and a member of
+    /// another shape than the webhook reads, are kept as nothing rather than refused. Syntax errors still are.
+    mutating func readLenientVolumes() throws(JSONReadError) -> [Volume]? {
+        guard peek() == UInt8(ascii: "[") else {
+            try skipValue()
+            return nil
+        }
+        var volumes: [Volume] = []
+        try readArray { c, _ throws(JSONReadError) in
+            var volume = Volume()
+            defer { volumes.append(volume) }
+            guard c.peek() == UInt8(ascii: "{") else { return try c.skipValue() }
+            try c.readObject { c, key throws(JSONReadError) in
+                if key.is("name") {
+                    volume.name = try c.readLenientString()
+                } else if key.is("image") {
+                    volume.image = try c.readLenientImageSource()
+                } else {
+                    try c.skipValue()
+                }
+            }
+        }
+        return volumes
+    }
+
+    /// A string, or nil (the value skipped) for anything else.
+    mutating func readLenientString() throws(JSONReadError) -> String? {
+        guard peek() == UInt8(ascii: "\"") else {
+            try skipValue()
+            return nil
+        }
+        return try readString()
+    }
+
+    /// `volumes[].image` when it is an object, nil (the value skipped) otherwise.
+    mutating func readLenientImageSource() throws(JSONReadError) -> ImageVolumeSource? {
+        guard peek() == UInt8(ascii: "{") else {
+            try skipValue()
+            return nil
+        }
+        var source = ImageVolumeSource()
+        try readObject { c, key throws(JSONReadError) in
+            if key.is("reference") {
+                source.reference = try c.readLenientString()
+            } else if key.is("pullPolicy") {
+                source.pullPolicy = try c.readLenientString()
+            } else {
+                try c.skipValue()
+            }
+        }
+        return source
+    }
+
     /// A container list, or nil for `null`.
     mutating func readOptionalContainers() throws(JSONReadError) -> [Container]? {
         if try readNull() { return nil }

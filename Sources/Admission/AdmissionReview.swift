@@ -69,10 +69,28 @@ package struct ObjectSpec: Decodable, Equatable, Sendable {
     package var containers: [Container]?
     package var initContainers: [Container]?
     package var ephemeralContainers: [Container]?
+    /// A Pod's volumes, read leniently (see `Volume`).
+    package var volumes: [Volume]?
     /// Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, ReplicationControllers.
     package var template: PodTemplateSpec?
     /// CronJobs.
     package var jobTemplate: JobTemplateSpec?
+
+    enum CodingKeys: String, CodingKey {
+        case containers, initContainers, ephemeralContainers, volumes, template, jobTemplate
+    }
+
+    init() {}
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        containers = try c.decodeIfPresent([Container].self, forKey: .containers)
+        initContainers = try c.decodeIfPresent([Container].self, forKey: .initContainers)
+        ephemeralContainers = try c.decodeIfPresent([Container].self, forKey: .ephemeralContainers)
+        volumes = Volume.lenientList(c, .volumes)
+        template = try c.decodeIfPresent(PodTemplateSpec.self, forKey: .template)
+        jobTemplate = try c.decodeIfPresent(JobTemplateSpec.self, forKey: .jobTemplate)
+    }
 }
 
 package struct PodTemplateSpec: Decodable, Equatable, Sendable {
@@ -80,16 +98,81 @@ package struct PodTemplateSpec: Decodable, Equatable, Sendable {
     package var spec: PodSpec?
 }
 
-/// The container lists of a pod spec.
+/// The container lists and volumes of a pod spec.
 package struct PodSpec: Decodable, Equatable, Sendable {
     package var containers: [Container]?
     package var initContainers: [Container]?
     package var ephemeralContainers: [Container]?
+    /// Read leniently (see `Volume`).
+    package var volumes: [Volume]?
 
-    package init(containers: [Container]?, initContainers: [Container]?, ephemeralContainers: [Container]?) {
+    package init(
+        containers: [Container]?, initContainers: [Container]?, ephemeralContainers: [Container]?,
+        volumes: [Volume]? = nil
+    ) {
         self.containers = containers
         self.initContainers = initContainers
         self.ephemeralContainers = ephemeralContainers
+        self.volumes = volumes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case containers, initContainers, ephemeralContainers, volumes
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        containers = try c.decodeIfPresent([Container].self, forKey: .containers)
+        initContainers = try c.decodeIfPresent([Container].self, forKey: .initContainers)
+        ephemeralContainers = try c.decodeIfPresent([Container].self, forKey: .ephemeralContainers)
+        volumes = Volume.lenientList(c, .volumes)
+    }
+}
+
+/// A pod volume, as far as the webhook reads it: its name and, for an image volume (KEP-4639), the image source.
+///
+/// Read leniently, unlike containers: the webhook never refused a review for its volumes, and a volume it does not
+/// understand (another kind, an `image` that is not an object, a member of the wrong type) is left alone rather
+/// than failing the admission. Entries that are not objects still take their place, so indexes match the array.
+package struct Volume: Decodable, Equatable, Sendable {
+    package var name: String?
+    package var image: ImageVolumeSource?
+
+    package init(name: String? = nil, image: ImageVolumeSource? = nil) {
+        self.name = name
+        self.image = image
+    }
+
+    enum CodingKeys: String, CodingKey { case name, image }
+
+    package init(from decoder: any Decoder) throws {
+        guard let c = try? decoder.container(keyedBy: CodingKeys.self) else { return }
+        name = (try? c.decodeIfPresent(String.self, forKey: .name)) ?? nil
+        image = (try? c.decodeIfPresent(ImageVolumeSource.self, forKey: .image)) ?? nil
+    }
+
+    /// `volumes` of `container`: nil when absent or not an array, every entry kept otherwise.
+    static func lenientList<Key: CodingKey>(_ container: KeyedDecodingContainer<Key>, _ key: Key) -> [Volume]? {
+        (try? container.decodeIfPresent([Volume].self, forKey: key)) ?? nil
+    }
+}
+
+/// `volumes[].image`: the image a volume mounts and the pull policy it is pulled with.
+package struct ImageVolumeSource: Decodable, Equatable, Sendable {
+    package var reference: String?
+    package var pullPolicy: String?
+
+    package init(reference: String? = nil, pullPolicy: String? = nil) {
+        self.reference = reference
+        self.pullPolicy = pullPolicy
+    }
+
+    enum CodingKeys: String, CodingKey { case reference, pullPolicy }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        reference = (try? c.decodeIfPresent(String.self, forKey: .reference)) ?? nil
+        pullPolicy = (try? c.decodeIfPresent(String.self, forKey: .pullPolicy)) ?? nil
     }
 }
 

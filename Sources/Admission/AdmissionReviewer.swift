@@ -122,14 +122,18 @@ public struct AdmissionReviewer: Sendable {
             summary.skipped = skip.description
             return JSONPatch()
         }
-        guard let evaluations = await AdmissionEvaluator(ruleSet).evaluate(found, trace: false, until: until) else {
+        // Read once: nil when the annotation is there but unreadable, which `recordOriginals` must know.
+        let readable = found.recordedOriginals
+        guard
+            let results = await AdmissionEvaluator(ruleSet).evaluate(
+                found, recorded: readable ?? [:], trace: false, until: until)
+        else {
             summary = timedOut(summary)
             return JSONPatch()
         }
         var patch = JSONPatch()
         var originals: [String: String] = [:]
-        for evaluation in evaluations {
-            let (subject, result) = (evaluation.subject, evaluation.result)
+        for (subject, result) in zip(found.subjects, results) {
             if let denial = result.denial {
                 summary.denial = "\(subject.label): \(denial)"
                 return JSONPatch()
@@ -137,14 +141,13 @@ public struct AdmissionReviewer: Sendable {
             for warning in result.warnings { summary.warnings.append(Self.warning(warning, label: subject.label)) }
             summary.events += result.events
             guard result.changed else { continue }
-            patch.replace(
-                "\(found.location.specPointer)/\(subject.kind.rawValue)/\(subject.index)/image", with: result.image)
+            patch.replace(subject.pointer(in: found.location.specPointer), with: result.image)
             originals[subject.label] = subject.image
             summary.rewrites.append(.init(container: subject.label, from: subject.image, to: result.image))
         }
         if !originals.isEmpty, let metadataPointer = found.location.metadataPointer {
             if recordOriginals(
-                originals, recorded: found.recordedOriginals, found: found, at: metadataPointer, in: &patch)
+                originals, recorded: readable, found: found, at: metadataPointer, in: &patch)
             {
                 summary.warnings.append(
                     "k8s-image-replacer: \(AdmissionAnnotations.originalImages) was not a JSON object of strings; replaced"

@@ -21,8 +21,8 @@ package struct ExplainRequest: Sendable {
     package var namespace: String?
     /// The pod labels of `image`/`images`; objects and reviews carry their own.
     package var labels: [String: String]?
-    /// The container list of `image`/`images`: `containers` (when absent), `initContainers` or
-    /// `ephemeralContainers`.
+    /// The kind of `image`/`images`: `containers` (when absent), `initContainers`, `ephemeralContainers` or
+    /// `volumes` (an image volume's reference).
     package var containerKind: String?
     /// The object's `apiVersion` and `kind`, when the body is an object; `kind` is "AdmissionReview" for a review.
     package var apiVersion: String?

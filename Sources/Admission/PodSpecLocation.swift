@@ -2,11 +2,11 @@ import ReplacerCore
 
 /// Where, in an admitted object, the pod spec and the metadata to annotate live, as JSON Pointers.
 package struct PodSpecLocation: Sendable, Equatable {
-    /// Pointer to the object holding `containers`, `initContainers` and `ephemeralContainers`.
+    /// Pointer to the object holding `containers`, `initContainers`, `ephemeralContainers` and `volumes`.
     package var specPointer: String
     /// Pointer to the metadata that gets the original-images annotation, or nil when it must not be touched.
     package var metadataPointer: String?
-    /// Container lists that may be rewritten in this request.
+    /// The kinds of image (container lists, image volumes) that may be rewritten in this request.
     package var kinds: [ContainerKind]
     /// For UPDATE: only containers new or changed against the old object are rewritten.
     package var onlyChanged: Bool
@@ -37,10 +37,10 @@ package struct PodSpecLocation: Sendable, Equatable {
         if group.isEmpty && resource == "pods" {
             switch request.subResource ?? "" {
             case "":
+                // A pod's volumes are immutable: an UPDATE can change none, so it never rewrites one.
+                let kinds = update ? ContainerKind.allCases.filter { $0 != .volumes } : ContainerKind.allCases
                 return .success(
-                    .init(
-                        specPointer: "/spec", metadataPointer: "/metadata", kinds: ContainerKind.allCases,
-                        onlyChanged: update))
+                    .init(specPointer: "/spec", metadataPointer: "/metadata", kinds: kinds, onlyChanged: update))
             case "ephemeralcontainers":
                 // The subresource only changes ephemeral containers; existing ones are immutable, so only new ones
                 // may be rewritten, and metadata changes would be dropped by the API server.
@@ -75,7 +75,7 @@ package struct PodSpecLocation: Sendable, Equatable {
                 object.spec.map {
                     PodSpec(
                         containers: $0.containers, initContainers: $0.initContainers,
-                        ephemeralContainers: $0.ephemeralContainers)
+                        ephemeralContainers: $0.ephemeralContainers, volumes: $0.volumes)
                 }, object.metadata
             )
         case "/spec/template/spec": (object.spec?.template?.spec, object.spec?.template?.metadata)
@@ -105,11 +105,28 @@ package struct PodSpecLocation: Sendable, Equatable {
 }
 
 extension PodSpec {
-    package func containers(_ kind: ContainerKind) -> [Container] {
+    /// Calls `body` with each image of `kind`, in list order, with its index (the list's, which the JSON Patch
+    /// addresses), name and pull policy: a container's `image`, or an image volume's `image.reference` (a volume of
+    /// another kind has none). A closure rather than a list of slots: this runs for every admission, and the lists
+    /// are there already.
+    package func forEachImage(
+        _ kind: ContainerKind, _ body: (_ index: Int, _ name: String?, _ image: String?, _ pullPolicy: String?) -> Void
+    ) {
         switch kind {
-        case .containers: containers ?? []
-        case .initContainers: initContainers ?? []
-        case .ephemeralContainers: ephemeralContainers ?? []
+        case .containers: Self.forEach(containers, body)
+        case .initContainers: Self.forEach(initContainers, body)
+        case .ephemeralContainers: Self.forEach(ephemeralContainers, body)
+        case .volumes:
+            for (index, volume) in (volumes ?? []).enumerated() {
+                body(index, volume.name, volume.image?.reference, volume.image?.pullPolicy)
+            }
+        }
+    }
+
+    private static func forEach(_ containers: [Container]?, _ body: (Int, String?, String?, String?) -> Void) {
+        guard let containers else { return }
+        for (index, container) in containers.enumerated() {
+            body(index, container.name, container.image, container.imagePullPolicy)
         }
     }
 }

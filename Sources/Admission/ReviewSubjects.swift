@@ -15,18 +15,26 @@ import ReplacerJSON
 /// pods are skipped (opt-out, mirror pods, kinds the rules do not rewrite), and which containers hold the webhook's
 /// own earlier answer (`recordedOriginals`, checked by `AdmissionEvaluator`).
 package struct ReviewSubjects: Sendable {
-    /// One container image to evaluate.
+    /// One image to evaluate: a container's, or an image volume's.
     package struct Subject: Sendable {
         package var kind: ContainerKind
-        /// The container's index in its list: the JSON Patch addresses the image by it.
+        /// The index in its list (containers, or volumes): the JSON Patch addresses the image by it.
         package var index: Int
-        /// The container's name, or `#index` for a nameless one.
+        /// The container's (or volume's) name, or `#index` for a nameless one.
         package var name: String
         package var image: String
         package var context: EvaluationContext
 
-        /// `kind/name`: how warnings, the log line and the original-images annotation name the container.
+        /// `kind/name`: how warnings, the log line and the original-images annotation name the container (or
+        /// image volume: `volumes/data` is another key than `containers/data`).
         package var label: String { "\(kind.rawValue)/\(name)" }
+
+        /// Where the image is in an object whose pod spec is at `specPointer`: a container's `image`, or an image
+        /// volume's `image/reference`.
+        package func pointer(in specPointer: String) -> String {
+            kind == .volumes
+                ? "\(specPointer)/volumes/\(index)/image/reference" : "\(specPointer)/\(kind.rawValue)/\(index)/image"
+        }
     }
 
     /// Why a request is left alone; shown in logs and by `/explain`.
@@ -63,24 +71,22 @@ package struct ReviewSubjects: Sendable {
         let (old, oldMetadata) = request.oldObject.map { location.resolve($0) } ?? (nil, nil)
         var subjects: [Subject] = []
         for kind in location.kinds {
-            let containers = spec.containers(kind)
-            guard !containers.isEmpty else { continue }
-            // Containers are matched to the old object by name: on UPDATE only new or changed images are rewritten.
-            let previous: [String: String] =
-                location.onlyChanged
-                ? Dictionary(
-                    (old?.containers(kind) ?? []).compactMap { c in c.name.map { ($0, c.image ?? "") } },
-                    uniquingKeysWith: { first, _ in first })
-                : [:]
-            for (index, container) in containers.enumerated() {
-                guard let image = container.image, !image.isEmpty else { continue }
-                let name = container.name ?? "#\(index)"
-                if location.onlyChanged, previous[name] == image { continue }
+            // Matched to the old object by name: on UPDATE only new or changed images are rewritten.
+            var previous: [String: String] = [:]
+            if location.onlyChanged {
+                old?.forEachImage(kind) { _, name, image, _ in
+                    if let name, previous[name] == nil { previous[name] = image ?? "" }
+                }
+            }
+            spec.forEachImage(kind) { index, name, image, pullPolicy in
+                guard let image, !image.isEmpty else { return }
+                let name = name ?? "#\(index)"
+                if location.onlyChanged, previous[name] == image { return }
                 let context = EvaluationContext(
                     namespace: request.namespace ?? metadata?.namespace,
                     podName: metadata?.name ?? metadata?.generateName,
                     labels: metadata?.labels ?? [:], containerName: name, containerKind: kind,
-                    operation: request.operation, imagePullPolicy: container.imagePullPolicy)
+                    operation: request.operation, imagePullPolicy: pullPolicy)
                 subjects.append(Subject(kind: kind, index: index, name: name, image: image, context: context))
             }
         }

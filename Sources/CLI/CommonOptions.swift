@@ -20,7 +20,7 @@ struct ContextOptions: ParsableArguments {
     @Option(name: .customLong("label"), help: "A pod label as key=value; repeat for more.")
     var labels: [String] = []
 
-    @Option(help: "containers, initContainers or ephemeralContainers.")
+    @Option(help: "containers, initContainers, ephemeralContainers or volumes (an image volume's reference).")
     var containerKind: String = ContainerKind.containers.rawValue
 
     func evaluationContext() throws -> EvaluationContext {

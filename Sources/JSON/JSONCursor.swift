@@ -53,6 +53,13 @@ package struct JSONCursor {
 
     // MARK: Structure
 
+    /// The first byte of the next value, after whitespace, without reading it: for readers that take a member
+    /// only in one shape and leave others alone (`{` an object, `[` an array, `"` a string). Nil at the end.
+    package mutating func peek() -> UInt8? {
+        skipWhitespace()
+        return position < bytes.count ? bytes[position] : nil
+    }
+
     /// Checks that only whitespace follows the value just read.
     package mutating func finish() throws(JSONReadError) {
         skipWhitespace()

@@ -43,6 +43,28 @@ import Testing
         }
     }
 
+    /// Image volumes are read where they are well formed; anything else in `volumes` is left alone without an
+    /// error (the webhook never refused a review for its volumes, and the API server validates them anyway), the
+    /// same way by both readers.
+    @Test func imageVolumesAreReadLeniently() throws {
+        func volumes(_ list: String) -> [Volume]? {
+            bothWays(#"{"request":{"uid":"u","object":{"spec":{"volumes":"# + list + "}}}}")?.request?.object?.spec?
+                .volumes
+        }
+        let read = try #require(
+            volumes(
+                #"[{"name":"m","image":{"reference":"acme/m:1","pullPolicy":"Never","extra":[1]}},{"name":"e","emptyDir":{}},"#
+                    + #"{"name":"s","image":"acme/x:1"},{"image":{"reference":7}},{"name":"n","image":null},3,"#
+                    + #"{"name":"r","image":{}}]"#))
+        #expect(read.map(\.name) == ["m", "e", "s", nil, "n", nil, "r"])
+        #expect(read.map { $0.image?.reference } == ["acme/m:1", nil, nil, nil, nil, nil, nil])
+        #expect(read.first?.image?.pullPolicy == "Never")
+        for odd in [#""not a list""#, #"{"a":1}"#, "null", "true"] {
+            let review = try #require(bothWays(#"{"request":{"uid":"u","object":{"spec":{"volumes":"# + odd + "}}}}"))
+            #expect(review.request?.object?.spec?.volumes == nil, "\(odd)")
+        }
+    }
+
     func error(_ json: String) -> JSONReadError? {
         do {
             _ = try AdmissionReviewRequest(json: Data(json.utf8))

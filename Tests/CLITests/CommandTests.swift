@@ -253,6 +253,21 @@ import Testing
         let output = try runExecutable(["explain", "nginx", "--container-kind", "sidecar"])
         #expect(output.exitCode == 64)
         #expect(output.stderr.contains("--container-kind must be one of"))
+        #expect(output.stderr.contains("volumes"))
+    }
+
+    /// An image volume's reference is explained with `--container-kind volumes`: stages scoped to other kinds
+    /// skip it.
+    @Test func explainsAnImageVolume() throws {
+        let output = try runExecutable([
+            "explain", "acme/models:v3", "--container-kind", "volumes", "--rules", fixture("golden/volumes.rules.yaml"),
+        ])
+        #expect(output.exitCode == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("model-cache (prefix)"))
+        #expect(
+            output.stdout.contains("container kind volumes is not in [containers, initContainers, ephemeralContainers]")
+        )
+        #expect(output.stdout.contains("result: artifacts.corp/acme/models:v3"))
     }
 }
 

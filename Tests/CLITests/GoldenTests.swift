@@ -1,4 +1,5 @@
 import Foundation
+import ReplacerAdmission
 import ReplacerCore
 import Testing
 
@@ -24,9 +25,12 @@ import Testing
         let text = try String(contentsOfFile: fixture("golden/\(rulesFile)"), encoding: .utf8)
         let ruleSet = try await RuleSetLoader(registry: registry).load(text: text, file: rulesFile)
         let cases = try TestCase.load(contentsOf: fixture("golden/\(name).cases.yaml"))
-        let pipeline = Pipeline(ruleSet)
+        // The evaluator behind /mutate, /explain and the CLI, so the checked-in traces are what all three show.
+        let evaluator = AdmissionEvaluator(ruleSet)
         var results: [PipelineResult] = []
-        for testCase in cases { results.append(await pipeline.run(testCase.image, context: testCase.context)) }
+        for testCase in cases {
+            results.append(await evaluator.evaluate(testCase.image, context: testCase.context, trace: true))
+        }
         let actual = TraceFormatter.json(results, rules: rulesFile)
 
         let expectedPath = fixture("golden/\(name).explain.json")

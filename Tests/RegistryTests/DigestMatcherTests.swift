@@ -56,6 +56,36 @@ func rules(_ stages: String, metrics: any MetricsFactory = NOOPMetricsHandler.in
 
     /// `foo_bar.com/x` has no valid host before its first "/", so upstream reads it all as a path: there is no
     /// registry to ask, and the stage says so instead of asking one called "".
+    /// An image volume is pinned like a container image: `repo:tag@sha256:…` at its `reference`.
+    @Test func pinsAnImageVolumeReference() async throws {
+        let registry = try await LocalRegistry()
+        defer { registry.stop() }
+        let pushed = try await ImagePusher(base: registry.base).pushImage("team/models", reference: "v3")
+        let ruleSet = try await rules(
+            """
+              - name: pin
+                matcher: digest
+                when: {containerKinds: [volumes]}
+                options: {insecureRegistries: ["\(registry.host)"]}
+            """)
+        let outcome = await AdmissionReviewer().review(
+            admissionReview(volumeReference: "\(registry.host)/team/models:v3"), ruleSet: ruleSet)
+        guard case .answer(let data, let summary) = outcome else {
+            Issue.record("expected an answer")
+            return
+        }
+        let response =
+            try #require(
+                try JSONSerialization.jsonObject(with: data) as? [String: Any])["response"] as? [String: Any]
+        let encoded = try #require(response?["patch"] as? String)
+        let patch = try #require(Data(base64Encoded: encoded))
+        let operations = try #require(try JSONSerialization.jsonObject(with: patch) as? [[String: Any]])
+        let replaced = operations.first { $0["path"] as? String == "/spec/volumes/0/image/reference" }
+        #expect(replaced?["value"] as? String == "\(registry.host)/team/models:v3@\(pushed.digest)")
+        #expect(summary.rewrites.map(\.container) == ["volumes/models"])
+        await ruleSet.shutdown()
+    }
+
     @Test func aNameWithNoRegistryHostIsLeftAlone() async throws {
         let ruleSet = try await rules(
             """
@@ -235,6 +265,25 @@ func rules(_ stages: String, metrics: any MetricsFactory = NOOPMetricsHandler.in
             #expect(error.stage == "pin")
         }
     }
+}
+
+/// A Pod review whose only image is an image volume's `reference`.
+func admissionReview(volumeReference reference: String) -> Data {
+    let body: [String: Any] = [
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": [
+            "uid": "u-2", "kind": ["group": "", "version": "v1", "kind": "Pod"],
+            "resource": ["group": "", "version": "v1", "resource": "pods"], "operation": "CREATE", "namespace": "x",
+            "object": [
+                "metadata": ["name": "p"],
+                "spec": [
+                    "containers": [] as [Any],
+                    "volumes": [["name": "models", "image": ["reference": reference, "pullPolicy": "IfNotPresent"]]],
+                ],
+            ],
+        ] as [String: Any],
+    ]
+    return try! JSONSerialization.data(withJSONObject: body)
 }
 
 func admissionReview(image: String) -> Data {

@@ -50,9 +50,16 @@ func review(
     return try! JSONSerialization.data(withJSONObject: body)
 }
 
+/// An image volume of a pod spec: `{name, image: {reference, pullPolicy}}`.
+func imageVolume(_ name: String, _ reference: String, pullPolicy: String? = nil) -> [String: Any] {
+    var image: [String: Any] = ["reference": reference]
+    if let pullPolicy { image["pullPolicy"] = pullPolicy }
+    return ["name": name, "image": image]
+}
+
 func pod(
     containers: [String], initContainers: [String] = [], ephemeralContainers: [String] = [],
-    annotations: [String: String]? = nil, labels: [String: String] = ["app": "web"]
+    volumes: [[String: Any]] = [], annotations: [String: String]? = nil, labels: [String: String] = ["app": "web"]
 ) -> [String: Any] {
     func list(_ images: [String], _ prefix: String) -> [[String: Any]] {
         images.enumerated().map { ["name": "\(prefix)\($0.offset)", "image": $0.element] }
@@ -62,6 +69,7 @@ func pod(
     var spec: [String: Any] = ["containers": list(containers, "c")]
     if !initContainers.isEmpty { spec["initContainers"] = list(initContainers, "i") }
     if !ephemeralContainers.isEmpty { spec["ephemeralContainers"] = list(ephemeralContainers, "e") }
+    if !volumes.isEmpty { spec["volumes"] = volumes }
     return ["apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec]
 }
 
@@ -129,6 +137,22 @@ func images(_ object: Any, _ path: [String], _ kind: String = "containers") -> [
     for key in path { node = (node as? [String: Any])?[key] }
     let spec = node as? [String: Any]
     return (spec?[kind] as? [[String: Any]] ?? []).map { $0["image"] as! String }
+}
+
+/// The image volume references of a pod (or pod template) spec after patching, by volume name; other volumes
+/// (emptyDir, configMap, …) are absent.
+func volumeReferences(_ object: Any, _ path: [String]) -> [String: String] {
+    var node: Any? = object
+    for key in path { node = (node as? [String: Any])?[key] }
+    var references: [String: String] = [:]
+    for volume in (node as? [String: Any])?["volumes"] as? [[String: Any]] ?? [] {
+        if let name = volume["name"] as? String,
+            let reference = (volume["image"] as? [String: Any])?["reference"] as? String
+        {
+            references[name] = reference
+        }
+    }
+    return references
 }
 
 func annotations(_ object: Any, _ path: [String] = ["metadata"]) -> [String: String] {

@@ -149,9 +149,12 @@ private func checkPatch(_ answer: Data, input: Any, exactRequest: Bool) -> Patch
             specs.insert(specPrefixes.first(where: { annotationPaths(for: $0).last == tokens })!.joined(separator: "/"))
             require(value is String, "the originals annotation replaced by a non-string: \(value)")
         case "replace":
-            guard tokens.count >= 4, tokens.last == "image", Int(tokens[tokens.count - 2]) != nil,
-                ContainerKind(rawValue: tokens[tokens.count - 3]) != nil,
-                let spec = specPrefixes.first(where: { $0 == Array(tokens.dropLast(3)) })
+            // A container's `KIND/I/image`, or an image volume's `volumes/I/image/reference`.
+            let volume = tokens.count >= 5 && tokens.suffix(2) == ["image", "reference"]
+            let kindAt = tokens.count - (volume ? 4 : 3)
+            guard tokens.count >= 4, volume || tokens.last == "image", Int(tokens[kindAt + 1]) != nil,
+                let kind = ContainerKind(rawValue: tokens[kindAt]), (kind == .volumes) == volume,
+                let spec = specPrefixes.first(where: { $0 == Array(tokens.prefix(kindAt)) })
             else {
                 require(false, "replace outside a container image: \(path)")
                 return nil
@@ -211,22 +214,35 @@ private func checkImages(request: [String: Any], patched result: PatchedObject) 
     let old = member(request["oldObject"], scope.spec)
     var originals: [String: String] = [:]
     for kind in scope.kinds {
-        var previous: [String: String] = [:]
-        for container in old?[kind.rawValue] as? [[String: Any]] ?? [] {
-            guard let name = container["name"] as? String, previous[name] == nil else { continue }
-            previous[name] = container["image"] as? String ?? ""
+        /// Where a slot's image is (a container's `image`, a volume's `image.reference`) and its pull policy.
+        func slot(_ entry: [String: Any]) -> (image: Any?, policy: Any?) {
+            guard kind == .volumes else { return (entry["image"], entry["imagePullPolicy"]) }
+            let source = entry["image"] as? [String: Any]
+            return (source?["reference"], source?["pullPolicy"])
         }
-        for (index, container) in (spec[kind.rawValue] as? [[String: Any]] ?? []).enumerated() {
-            let path = RewriteScope.pointer(scope.spec + [kind.rawValue, String(index), "image"])
+        var previous: [String: String] = [:]
+        for container in old?[kind.rawValue] as? [Any] ?? [] {
+            guard let container = container as? [String: Any], let name = container["name"] as? String,
+                previous[name] == nil
+            else { continue }
+            previous[name] = slot(container).image as? String ?? ""
+        }
+        for (index, entry) in (spec[kind.rawValue] as? [Any] ?? []).enumerated() {
+            let container = entry as? [String: Any] ?? [:]
+            let path = RewriteScope.pointer(
+                scope.spec + [kind.rawValue, String(index)] + (kind == .volumes ? ["image", "reference"] : ["image"]))
             let now = patched.value(at: path) as? String
-            guard let image = container["image"] as? String, !image.isEmpty else {
-                require(now == container["image"] as? String, "\(path) was patched though it had no image")
+            guard let image = slot(container).image as? String, !image.isEmpty else {
+                require(now == slot(container).image as? String, "\(path) was patched though it had no image")
                 continue
             }
             let name = container["name"] as? String ?? "#\(index)"
             var expected = image
-            if !(scope.onlyChanged && previous[name] == image) {
-                let context = EvaluationContext(imagePullPolicy: container["imagePullPolicy"] as? String)
+            // Pull policy `Never`: the node must hold this exact name, so the reviewer leaves it alone before the
+            // pipeline runs (the pipeline itself knows nothing of pull policies).
+            let policy = slot(container).policy as? String
+            if !(scope.onlyChanged && previous[name] == image), policy != "Never" {
+                let context = EvaluationContext(imagePullPolicy: policy)
                 expected = await pipeline.run(image, context: context, trace: false).image
             }
             require(

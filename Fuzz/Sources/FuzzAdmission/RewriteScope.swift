@@ -36,7 +36,10 @@ struct RewriteScope {
         if group.isEmpty && resourceName == "pods" {
             (spec, metadata) = (["spec"], ["metadata"])
             switch subResource {
-            case "": return
+            case "":
+                // A pod's volumes are immutable: an UPDATE never rewrites one.
+                if onlyChanged { kinds.removeAll { $0 == .volumes } }
+                return
             case "ephemeralcontainers":
                 (kinds, onlyChanged, annotates) = ([.ephemeralContainers], true, false)
                 return

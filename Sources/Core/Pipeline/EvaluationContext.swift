@@ -10,8 +10,8 @@ public struct EvaluationContext: Sendable, Hashable {
     public var containerKind: ContainerKind
     /// The admission operation (`CREATE`, `UPDATE`), when there is a request.
     public var operation: String?
-    /// The container's `imagePullPolicy`, when known. `Never` means the node must already hold this exact image, so
-    /// the pipeline rewrites nothing for such a container.
+    /// The container's `imagePullPolicy`, when known. The pipeline does not interpret it; the admission layer
+    /// leaves a `Never` image alone before the pipeline runs (the node must already hold that exact name).
     public var imagePullPolicy: String?
     /// The image as the pod spec wrote it, before any stage. Set by the pipeline for every stage, so a later stage
     /// can act on where an image came from (a digest stage resolving against the upstream of a mirror).
@@ -36,9 +36,13 @@ public struct EvaluationContext: Sendable, Hashable {
     }
 }
 
-/// The three lists of a Pod spec that hold containers; the raw values are the Pod spec's field names.
+/// The four places of a Pod spec that name an image the kubelet pulls: the three container lists and image volumes
+/// (KEP-4639, `volumes[].image.reference`). The raw values are the Pod spec's field names; a stage's
+/// `when.containerKinds` and a plugin's input use them.
 public enum ContainerKind: String, Sendable, Hashable, CaseIterable, Codable {
     case containers
     case initContainers
     case ephemeralContainers
+    /// Image volumes: the volume's name stands where a container's would, its `pullPolicy` for `imagePullPolicy`.
+    case volumes
 }

@@ -102,10 +102,17 @@ public struct PipelineResult: Sendable, Hashable {
     public var stages: [StageTrace] { traced ? events.map(\.trace) : [] }
 
     /// The stage that stopped the pipeline (`onMatch: stop`, or a denial), if any.
-    public var stoppedBy: String? { events.first(where: \.stopped)?.stage }
+    public var stoppedBy: String? {
+        for event in events where event.stopped { return event.stage }
+        return nil
+    }
 
     /// Set when a stage denied the pod: `stage NAME: reason`. The admission endpoint then rejects the pod.
-    public var denial: String? { events.lazy.compactMap(\.denial).first }
+    public var denial: String? {
+        // A plain loop: this is read for every image of every admission, and a key path costs more than the loop.
+        for event in events where event.outcome == .denied { return event.denial }
+        return nil
+    }
 
     /// Problems worth telling the user (refused rewrites, matcher errors, an unparseable image), each naming the
     /// stage. The admission endpoint turns these into admission warnings.

@@ -10,7 +10,7 @@ public struct StageCondition: Sendable {
     /// after `labels`. How a team opts its workloads out of one stage by label, where the pod-level skip
     /// annotation would opt them out of every stage.
     public var excludeLabels: [(key: String, value: Glob)] = []
-    /// Container lists the stage applies to; empty means all three.
+    /// The kinds of image the stage applies to (container lists, image volumes); empty means all four.
     public var containerKinds: Set<ContainerKind> = []
 
     public init() {}
