@@ -29,10 +29,8 @@ public struct ReplacerCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             Foundation.exit(70)
         }
-        await CommandEnvironment.$registry.withValue(registry) {
-            await CommandEnvironment.$hook.withValue(.init(install: bootstrap)) {
-                await Self.main()
-            }
+        await CommandEnvironment.$values.withValue(.init(registry: registry, bootstrap: bootstrap)) {
+            await Self.main()
         }
     }
 }
