@@ -9,11 +9,7 @@ import Testing
     let reviewer = AdmissionReviewer()
 
     func answer(_ body: Data, rules: RuleSet) async throws -> (DecodedResponse, AdmissionSummary) {
-        guard case .answer(let data, let summary) = await reviewer.review(body, ruleSet: rules) else {
-            Issue.record("expected an answer")
-            throw CancellationError()
-        }
-        return (try decodeAnswer(data), summary)
+        try await reviewAnswer(body, rules: rules, reviewer: reviewer)
     }
 
     @Test func rewritesEveryContainerKindAndRecordsOriginals() async throws {

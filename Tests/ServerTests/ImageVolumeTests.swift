@@ -11,11 +11,7 @@ import Testing
     let reviewer = AdmissionReviewer()
 
     func answer(_ body: Data, rules: RuleSet) async throws -> (DecodedResponse, AdmissionSummary) {
-        guard case .answer(let data, let summary) = await reviewer.review(body, ruleSet: rules) else {
-            Issue.record("expected an answer")
-            throw CancellationError()
-        }
-        return (try decodeAnswer(data), summary)
+        try await reviewAnswer(body, rules: rules, reviewer: reviewer)
     }
 
     /// Only image volumes, among volumes of other kinds and malformed ones, which are left alone without an error.
@@ -240,7 +236,10 @@ import Testing
             }
         }
         // With podTemplates on, the template's image volumes are rewritten at the template's path.
-        try await withServer(rules: serverRules.replacingOccurrences(of: "kind: RuleSet\n", with: "kind: RuleSet\nadmission: {podTemplates: true}\n")) { server in
+        try await withServer(
+            rules: serverRules.replacingOccurrences(
+                of: "kind: RuleSet\n", with: "kind: RuleSet\nadmission: {podTemplates: true}\n")
+        ) { server in
             try await withClient(try server.client()) { client in
                 let object = ImageVolumeTests.deployment("acme/models:v3")
                 let body = review(object, kind: "Deployment", group: "apps", resource: "deployments")

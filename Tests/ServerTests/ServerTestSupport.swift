@@ -1,4 +1,5 @@
 import Foundation
+import ReplacerAdmission
 import ReplacerCore
 import ReplacerMatchers
 import Testing
@@ -71,6 +72,17 @@ func pod(
     if !ephemeralContainers.isEmpty { spec["ephemeralContainers"] = list(ephemeralContainers, "e") }
     if !volumes.isEmpty { spec["volumes"] = volumes }
     return ["apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec]
+}
+
+/// `reviewer`'s answer to `body` under `rules`, decoded, with its summary; a rejected body fails the test.
+func reviewAnswer(_ body: Data, rules: RuleSet, reviewer: AdmissionReviewer = AdmissionReviewer()) async throws -> (
+    DecodedResponse, AdmissionSummary
+) {
+    guard case .answer(let data, let summary) = await reviewer.review(body, ruleSet: rules) else {
+        Issue.record("expected an answer")
+        throw CancellationError()
+    }
+    return (try decodeAnswer(data), summary)
 }
 
 /// The decoded `response` of an AdmissionReview answer.
