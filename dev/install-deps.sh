@@ -6,7 +6,8 @@ set -euo pipefail
 # libpcre2-dev, pkg-config: the CPCRE2 target. docker-registry (the distribution registry) and
 # apache2-utils (htpasswd): the digest-pinning tests run real registries on loopback. openssl: the
 # deployment tests check dev/webhook-create-signed-cert.sh's certificates and a TLS handshake with it.
-packages=(libpcre2-dev pkg-config docker-registry apache2-utils openssl)
+# curl: dev/release-smoke.sh calls the release server on loopback.
+packages=(libpcre2-dev pkg-config docker-registry apache2-utils openssl curl)
 
 missing=()
 for package in "${packages[@]}"; do
