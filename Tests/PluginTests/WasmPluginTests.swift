@@ -304,6 +304,15 @@ import Testing
         await ruleSet.shutdown()
     }
 
+    /// An image volume reaches a plugin as `containerKind: volumes`, its volume name as the container's.
+    @Test func anImageVolumeReachesAPluginAsItsKind() throws {
+        let input = WasmExchange.input(
+            try ImageInput("acme/models:v3"),
+            EvaluationContext(namespace: "web", containerName: "models", containerKind: .volumes))
+        let text = String(decoding: input, as: UTF8.self)
+        #expect(text.contains(#""containerKind":"volumes","containerName":"models""#), "\(text)")
+    }
+
     @Test func aPluginThatDependsOnlyOnTheImageIsGivenNoContext() throws {
         let input = WasmExchange.input(try ImageInput("nginx:1"), nil)
         #expect(

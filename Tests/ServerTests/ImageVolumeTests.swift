@@ -152,6 +152,34 @@ import Testing
         #expect(volumeReferences(patched, ["spec"]) == ["models": "volumes.corp/hub/acme/models:v3"])
     }
 
+    /// A verifying stage falls back for a volume as for a container: the first mirror fails verification, the
+    /// second is patched in, and the fallback is counted.
+    @Test func verifiedMirrorsFallBackForVolumes() async throws {
+        struct OnlyMirror: ImageVerifier {
+            func verify(_ candidate: ImageReference, policy: VerifyPolicy, deadline: ContinuousClock.Instant) async
+                -> VerificationVerdict
+            {
+                VerificationVerdict(passed: candidate.domain == "mirror.corp", source: .live, detail: "scripted")
+            }
+        }
+        let text = """
+            apiVersion: k8s-image-replacer/v1
+            kind: RuleSet
+            stages:
+              - name: mirrors
+                matcher: prefix
+                rules: {docker.io: [down.corp/hub, mirror.corp/hub]}
+                verify: {policy: manifest}
+            """
+        let rules = try await RuleSetLoader(registry: registry, verifierFactory: { _ in OnlyMirror() }).load(
+            text: text, file: "rules.yaml")
+        let object = pod(containers: [], volumes: [imageVolume("models", "acme/models:v3")])
+        let (response, summary) = try await answer(review(object), rules: rules)
+        let patched = try apply(try #require(response.patch), to: object)
+        #expect(volumeReferences(patched, ["spec"]) == ["models": "mirror.corp/hub/acme/models:v3"])
+        #expect(summary.events.map(\.fellBack) == [true])
+    }
+
     /// `/explain` traces a Pod's image volumes as `/mutate` sees them, and a bare image as a volume.
     @Test func explainTracesVolumes() async throws {
         let rules = try await ruleSet()
